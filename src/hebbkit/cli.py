@@ -1,0 +1,143 @@
+"""The ``hebbkit`` command line. Every error is one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import __version__
+from .errors import HebbkitError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Hebbian and spike-timing-dependent plasticity: run experiments, reproduce papers.",
+)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="TOML file with the experiment's parameters.")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override one parameter, e.g. --set rule.eta=1e-3 (repeatable)."),
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Result directory [default: results/NAME].")
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed of every random draw (>= 0).")]
+BackendOpt = Annotated[
+    str | None, typer.Option("--backend", help="numpy (the specification) or numba (compiled).")
+]
+QuickOpt = Annotated[bool, typer.Option("--quick", help="A smaller, faster run.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hebbkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """hebbkit: every classic Hebbian and STDP rule, validated, fast, reproducible."""
+
+
+@app.command("list")
+def list_experiments() -> None:
+    """List the experiments that `hebbkit run` and `hebbkit reproduce` know."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .experiments import get_experiment, names
+
+    table = Table("name", "reproduces", "what it shows")
+    for name in names():
+        exp = get_experiment(name)
+        table.add_row(name, exp.paper or "", exp.summary)
+    Console().print(table)
+
+
+@app.command()
+def run(
+    name: Annotated[str, typer.Argument(help="Experiment name (see `hebbkit list`).")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+    seed: SeedOpt = None,
+    backend: BackendOpt = None,
+    quick: QuickOpt = False,
+) -> None:
+    """Run one experiment; write its data (.nc), figures (.png) and metrics.json to --out."""
+    _run(name, config, set_ or [], out, seed, backend, quick, paper_only=False)
+
+
+@app.command()
+def reproduce(
+    name: Annotated[str, typer.Argument(help="Paper to reproduce, e.g. scarpetta2001.")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+    seed: SeedOpt = None,
+    backend: BackendOpt = None,
+    quick: QuickOpt = False,
+) -> None:
+    """Reproduce a paper's figures: simulation, linear theory and analytic prediction."""
+    _run(name, config, set_ or [], out, seed, backend, quick, paper_only=True)
+
+
+def _run(
+    name: str,
+    config_file: Path | None,
+    sets: list[str],
+    out: Path | None,
+    seed: int | None,
+    backend: str | None,
+    quick: bool,
+    paper_only: bool,
+) -> None:
+    from . import config as cfg
+    from ._progress import RichProgress
+    from .engine.simulate import provenance
+    from .errors import ParameterError
+    from .experiments import get_experiment, names
+    from .store import write_result
+
+    exp = get_experiment(name)
+    if paper_only and exp.paper is None:
+        papers = [n for n in names() if get_experiment(n).paper]
+        raise ParameterError("reproduce", "must name a paper: " + ", ".join(papers), name)
+    data: dict[str, Any] = cfg.load_toml(config_file) if config_file else {}
+    overrides = dict(cfg.parse_override(text) for text in sets)
+    for key, value in (("seed", seed), ("backend", backend)):
+        if value is not None:
+            overrides[key] = value
+    if quick:
+        overrides["quick"] = True
+    source = str(config_file) if config_file else "config"
+    config = cfg.build(exp.config, cfg.with_overrides(data, overrides), source)
+    out = out or Path("results") / name
+    start = time.perf_counter()
+    with RichProgress() as progress:
+        result = exp.run(config, progress)
+    elapsed = time.perf_counter() - start
+    meta = provenance(experiment=name, config=config.model_dump(mode="json"), run_seconds=elapsed)
+    write_result(result, out, meta)
+    typer.echo(f"{name}: wrote {out} in {elapsed:.2f} s")
+
+
+def main() -> None:
+    """Entry point of the ``hebbkit`` console script."""
+    try:
+        app()
+    except HebbkitError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)

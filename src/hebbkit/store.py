@@ -1,0 +1,149 @@
+"""Saving and loading results. Every write goes to a temporary path first and is then renamed,
+so a crash or an error never leaves a partial result behind."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from .errors import ParameterError
+
+FORMATS = (".nc", ".zarr")
+
+
+def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
+    """Write ``ds`` to ``path`` (``.nc`` for netCDF4 via h5netcdf, ``.zarr`` for Zarr), atomically."""
+    path = Path(path)
+    if path.suffix not in FORMATS:
+        raise ParameterError("store.save.path", "must end in .nc or .zarr", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds = _storable(ds)
+    with _temporary_sibling(path) as tmp:
+        if path.suffix == ".nc":
+            ds.to_netcdf(tmp, engine="h5netcdf")
+        else:
+            ds.to_zarr(tmp, mode="w", consolidated=True)
+        _replace(tmp, path)
+    return path
+
+
+def load(path: str | os.PathLike[str]) -> xr.Dataset:
+    """Read a result written by :func:`save`, fully into memory."""
+    path = Path(path)
+    if not path.exists():
+        raise ParameterError("store.load.path", "must be an existing .nc file or .zarr store", str(path))
+    if path.suffix == ".zarr":
+        ds = xr.open_zarr(path, consolidated=True)
+    else:
+        ds = xr.open_dataset(path, engine="h5netcdf")
+    with ds:
+        return ds.load()
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary directory that replaces ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        _replace(tmp, path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``obj`` as indented JSON, atomically."""
+    path = Path(path)
+    with _temporary_sibling(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n")
+        _replace(tmp, path)
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def _storable(ds: xr.Dataset) -> xr.Dataset:
+    """netCDF attributes must be strings or numbers: turn the rest into JSON text."""
+    ds = ds.copy()
+    for attrs in [ds.attrs, *(ds[name].attrs for name in ds.variables)]:
+        for key, value in list(attrs.items()):
+            if isinstance(value, bool):
+                attrs[key] = int(value)
+            elif value is None or isinstance(value, dict | list | tuple):
+                attrs[key] = json.dumps(value, default=_jsonable)
+    for name in ds.variables:
+        if ds[name].dtype.kind == "c":
+            raise ParameterError(
+                f"store.save.{name}", "complex variables must be split into real and imag", "complex"
+            )
+    return ds
+
+
+@contextlib.contextmanager
+def _temporary_sibling(path: Path) -> Iterator[Path]:
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()
+    try:
+        yield tmp
+    finally:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
+            tmp.unlink()
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    """Move ``tmp`` onto ``path``; an existing directory is swapped out, then removed."""
+    if path.is_dir() and not path.is_symlink():
+        old = path.with_name(f".{path.name}.old.{os.getpid()}")
+        os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, path)
+
+
+def write_result(result: Any, out: str | os.PathLike[str], provenance: dict[str, Any]) -> Path:
+    """Write an experiment's result to the directory ``out``, all or nothing.
+
+    ``out`` gets ``<name>.nc`` for each dataset (with ``provenance`` in its attributes), a
+    ``<name>.png`` for each figure, ``metrics.json`` and ``provenance.json``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    with atomic_dir(out) as tmp:
+        for name, ds in result.data.items():
+            ds = ds.copy()
+            ds.attrs.update({"provenance": json.dumps(provenance, default=_jsonable)})
+            save(ds, tmp / f"{name}.nc")
+        for name, fig in result.figures.items():
+            fig.savefig(tmp / f"{name}.png", dpi=110)
+            plt.close(fig)
+        write_json(result.metrics, tmp / "metrics.json")
+        write_json(provenance, tmp / "provenance.json")
+    return out

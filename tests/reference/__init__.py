@@ -1,0 +1,1 @@
+"""Slow loop references written straight from the papers' equations (stumpy's ``naive.py``)."""
