@@ -1,0 +1,1 @@
+"""Backend kernels, one module per network kind."""

@@ -1,0 +1,1 @@
+"""Networks: feed-forward rate populations, the Scarpetta-Li-Hertz oscillator, spiking."""

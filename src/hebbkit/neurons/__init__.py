@@ -1,0 +1,1 @@
+"""Neuron models: rate transfer functions and spiking neurons."""

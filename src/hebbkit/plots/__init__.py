@@ -1,0 +1,1 @@
+"""Figure functions: Dataset in, matplotlib Figure out; no computation, no hebbkit imports."""
