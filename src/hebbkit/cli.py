@@ -27,7 +27,7 @@ SetOpt = Annotated[
     typer.Option("--set", help="Override one parameter, e.g. --set rule.eta=1e-3 (repeatable)."),
 ]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Result directory [default: results/NAME].")
+    Path | None, typer.Option("--out", help="Result directory (default: results/NAME).")
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed of every random draw (>= 0).")]
 BackendOpt = Annotated[
@@ -67,6 +67,40 @@ def list_experiments() -> None:
 
 
 @app.command()
+def describe(
+    name: Annotated[str, typer.Argument(help="Experiment name (see `hebbkit list`).")],
+) -> None:
+    """List an experiment's parameters: dotted path for --set, default, unit and meaning."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .experiments import get_experiment
+
+    exp = get_experiment(name)
+    table = Table(
+        "parameter (--set)", "default", "unit and meaning", title=f"{name}: {exp.summary}"
+    )
+    for path, default, text in _fields(exp.config):
+        table.add_row(path, repr(default), text)
+    Console(width=120).print(table)
+
+
+def _fields(model: Any, prefix: str = "") -> list[tuple[str, Any, str]]:
+    import pydantic
+
+    rows: list[tuple[str, Any, str]] = []
+    for key, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, pydantic.BaseModel):
+            rows.extend(_fields(kind, f"{prefix}{key}."))
+        else:
+            rows.append(
+                (prefix + key, info.get_default(call_default_factory=True), info.description or "")
+            )
+    return rows
+
+
+@app.command()
 def run(
     name: Annotated[str, typer.Argument(help="Experiment name (see `hebbkit list`).")],
     config: ConfigOpt = None,
@@ -76,7 +110,10 @@ def run(
     backend: BackendOpt = None,
     quick: QuickOpt = False,
 ) -> None:
-    """Run one experiment; write its data (.nc), figures (.png) and metrics.json to --out."""
+    """Run one experiment; write its data (.nc), figures (.png) and metrics.json to --out.
+
+    `hebbkit describe NAME` lists the parameters that --set and --config accept, with units.
+    """
     _run(name, config, set_ or [], out, seed, backend, quick, paper_only=False)
 
 
@@ -135,9 +172,18 @@ def _run(
 
 
 def main() -> None:
-    """Entry point of the ``hebbkit`` console script."""
+    """Entry point of the ``hebbkit`` console script: errors are one line and exit code 2."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except HebbkitError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+        _fail(str(err), 2)
+    except Exception as err:
+        if not (hasattr(err, "format_message") and hasattr(err, "exit_code")):
+            raise
+        _fail(err.format_message(), err.exit_code)  # typer/click usage errors
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    print("error: " + " ".join(message.split()), file=sys.stderr)
+    sys.exit(code)

@@ -20,7 +20,7 @@ FORMATS = (".nc", ".zarr")
 
 
 def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
-    """Write ``ds`` to ``path`` (``.nc`` for netCDF4 via h5netcdf, ``.zarr`` for Zarr), atomically."""
+    """Write ``ds`` to ``path`` atomically: ``.nc`` is netCDF4 (h5netcdf), ``.zarr`` is Zarr."""
     path = Path(path)
     if path.suffix not in FORMATS:
         raise ParameterError("store.save.path", "must end in .nc or .zarr", str(path))
@@ -30,7 +30,7 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
         if path.suffix == ".nc":
             ds.to_netcdf(tmp, engine="h5netcdf")
         else:
-            ds.to_zarr(tmp, mode="w", consolidated=True)
+            ds.to_zarr(tmp, mode="w", consolidated=False)
         _replace(tmp, path)
     return path
 
@@ -39,9 +39,11 @@ def load(path: str | os.PathLike[str]) -> xr.Dataset:
     """Read a result written by :func:`save`, fully into memory."""
     path = Path(path)
     if not path.exists():
-        raise ParameterError("store.load.path", "must be an existing .nc file or .zarr store", str(path))
+        raise ParameterError(
+            "store.load.path", "must be an existing .nc file or .zarr store", str(path)
+        )
     if path.suffix == ".zarr":
-        ds = xr.open_zarr(path, consolidated=True)
+        ds = xr.open_zarr(path, consolidated=False)
     else:
         ds = xr.open_dataset(path, engine="h5netcdf")
     with ds:
@@ -93,7 +95,9 @@ def _storable(ds: xr.Dataset) -> xr.Dataset:
     for name in ds.variables:
         if ds[name].dtype.kind == "c":
             raise ParameterError(
-                f"store.save.{name}", "complex variables must be split into real and imag", "complex"
+                f"store.save.{name}",
+                "complex variables must be split into real and imag",
+                "complex",
             )
     return ds
 

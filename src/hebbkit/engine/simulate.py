@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import importlib.util
 import math
 from typing import Any
 
@@ -90,7 +91,9 @@ def simulate(
         raise ParameterError("simulate.chunks", "must be an integer >= 1", chunks)
     kind_name = getattr(type(network), "kind", None)
     if kind_name is None:
-        raise ParameterError("simulate.network", "must be a hebbkit network", type(network).__name__)
+        raise ParameterError(
+            "simulate.network", "must be a hebbkit network", type(network).__name__
+        )
     kind = importlib.import_module(f"{__package__}.{kind_name}")
     record = Record() if record is None else record
     n_steps = round(t_stop / dt)
@@ -103,8 +106,16 @@ def simulate(
     state = initial
     for steps in progress.track(pieces, f"simulating {kind_name}", total=len(pieces)):
         state = kind.run(
-            network, rule, drive, n_steps=steps, dt=dt, record=record,
-            backend=backend, seed=seed, initial=state, dtype=dtype,
+            network,
+            rule,
+            drive,
+            n_steps=steps,
+            dt=dt,
+            record=record,
+            backend=backend,
+            seed=seed,
+            initial=state,
+            dtype=dtype,
         )
         parts.append(state)
     ds = parts[0] if len(parts) == 1 else _joined(parts)

@@ -6,6 +6,7 @@ Modules are imported when an experiment is asked for, so the command line starts
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 from ..errors import ParameterError
 from .base import Experiment as Experiment

@@ -1,0 +1,180 @@
+"""The shared machinery: one-line errors, validated frozen classes, Record, simulate's argument
+checks, atomic stores and config overrides. References here are the documented contracts."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from hebbkit import config, store
+from hebbkit._params import Positive, frozen
+from hebbkit.engine import Record, simulate
+from hebbkit.errors import BackendUnavailable, ConfigError, DivergenceError, ParameterError
+from hebbkit.experiments import ExperimentConfig
+
+
+@frozen
+class _Example:
+    eta: Positive = 1.0
+
+    def _check(self) -> None:
+        if self.eta > 10:
+            raise ParameterError("_Example.eta", "must be <= 10", self.eta)
+
+
+def test_frozen_class_validates_at_construction_and_replace():
+    ok = _Example(eta=2.0)
+    with pytest.raises(
+        ParameterError, match=r"^_Example\.eta: input should be greater than 0 \(got -1"
+    ):
+        _Example(eta=-1.0)
+    with pytest.raises(ParameterError, match=r"^_Example\.eta: must be <= 10 \(got 11"):
+        dataclasses.replace(ok, eta=11.0)
+    with pytest.raises(ParameterError, match=r"_Example\.eta: input should be a finite number"):
+        _Example(eta=float("nan"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ok.eta = 3.0  # type: ignore[misc]
+
+
+def test_errors_are_builtin_subclasses_and_one_line():
+    err = DivergenceError("w", 1.5, 150, float("inf"))
+    assert isinstance(err, FloatingPointError)
+    assert str(err).startswith("w diverged at t=1.5 s (step 150")
+    assert "\n" not in str(ParameterError("a.b", "must be > 0", "x" * 500))
+    assert isinstance(BackendUnavailable("jax", "jax"), ImportError)
+
+
+def test_record_stride_and_validation():
+    assert Record().stride(1e-3) == 1
+    assert Record(every=0.01).stride(1e-3) == 10
+    with pytest.raises(ParameterError, match=r"Record\.every: must be a whole multiple of dt"):
+        Record(every=0.0105).stride(1e-3)
+    with pytest.raises(ParameterError, match=r"Record\.vars: must name at least one variable"):
+        Record(vars=())
+    with pytest.raises(ParameterError, match=r"Record\.vars: each must be one of w, y"):
+        Record(vars=("theta",)).chosen(("w", "y"), ("w",))
+
+
+class _NoKind:
+    pass
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"t_stop": -1.0, "dt": 1e-3}, r"simulate\.t_stop: must be a finite number > 0"),
+        ({"t_stop": 1.0, "dt": 0.0}, r"simulate\.dt: must be a finite number > 0"),
+        ({"t_stop": 1.0, "dt": float("nan")}, r"simulate\.dt: must be a finite number > 0"),
+        ({"t_stop": 1.0, "dt": 2.0}, r"simulate\.dt: must be <= t_stop"),
+        ({"t_stop": 1.0, "dt": 1e-3, "backend": "cuda"}, r"simulate\.backend: must be one of"),
+        ({"t_stop": 1.0, "dt": 1e-3, "dtype": "float16"}, r"simulate\.dtype: must be one of"),
+        ({"t_stop": 1.0, "dt": 1e-3, "seed": -3}, r"simulate\.seed: must be an integer >= 0"),
+        ({"t_stop": 1.0, "dt": 1e-3, "chunks": 0}, r"simulate\.chunks: must be an integer >= 1"),
+        ({"t_stop": 1.0, "dt": 1e-3}, r"simulate\.network: must be a hebbkit network"),
+    ],
+)
+def test_simulate_rejects_bad_arguments_with_one_line(kwargs, pattern):
+    with pytest.raises(ParameterError, match=pattern) as info:
+        simulate(_NoKind(), **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_simulate_without_jax_says_how_to_install(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(BackendUnavailable, match=r"pip install 'hebbkit\[jax\]'"):
+        simulate(_NoKind(), t_stop=1.0, dt=1e-3, backend="jax")
+
+
+def _dataset():
+    return xr.Dataset(
+        {"w": (("time", "post"), np.arange(6.0).reshape(3, 2), {"units": "1"})},
+        coords={"time": ("time", [0.1, 0.2, 0.3], {"units": "s"})},
+        attrs={"seed": 3, "config": {"rule": {"eta": 0.1}}, "flag": True},
+    )
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_store_round_trip(tmp_path, suffix):
+    ds = _dataset()
+    path = store.save(ds, tmp_path / f"run{suffix}")
+    back = store.load(path)
+    np.testing.assert_array_equal(back.w.values, ds.w.values)
+    assert back.time.attrs["units"] == "s"
+    assert json.loads(back.attrs["config"]) == {"rule": {"eta": 0.1}}
+    assert [p.name for p in tmp_path.iterdir()] == [f"run{suffix}"]
+
+
+def test_store_rejects_unknown_format(tmp_path):
+    with pytest.raises(ParameterError, match=r"store\.save\.path: must end in \.nc or \.zarr"):
+        store.save(_dataset(), tmp_path / "run.csv")
+
+
+def test_atomic_dir_leaves_nothing_on_error(tmp_path):
+    out = tmp_path / "result"
+    with pytest.raises(RuntimeError), store.atomic_dir(out) as tmp:
+        (tmp / "half.txt").write_text("partial")
+        raise RuntimeError("failed mid-way")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_dir_replaces_existing_result(tmp_path):
+    out = tmp_path / "result"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    with store.atomic_dir(out) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["result"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rule.eta=1e-3", ("rule.eta", 1e-3)),
+        ("n=3", ("n", 3)),
+        ("name=oja", ("name", "oja")),
+        ("flags=[1, 2]", ("flags", [1, 2])),
+        ("quick=true", ("quick", True)),
+    ],
+)
+def test_parse_override(text, expected):
+    assert config.parse_override(text) == expected
+
+
+@pytest.mark.parametrize("text", ["rule.eta", "=3", "a..b=1", "1a=2"])
+def test_parse_override_rejects_malformed(text):
+    with pytest.raises(ConfigError, match=r"^--set: must look like dotted\.path=value"):
+        config.parse_override(text)
+
+
+def test_with_overrides_sets_nested_paths_without_mutating():
+    base = {"rule": {"eta": 1.0}, "seed": 0}
+    out = config.with_overrides(base, {"rule.eta": 2.0, "drive.rate": 5.0})
+    assert out == {"rule": {"eta": 2.0}, "seed": 0, "drive": {"rate": 5.0}}
+    assert base == {"rule": {"eta": 1.0}, "seed": 0}
+
+
+def test_build_names_file_and_dotted_path(tmp_path):
+    class Cfg(ExperimentConfig):
+        n: int = 3
+
+    assert config.build(Cfg, {"n": 4}).n == 4
+    with pytest.raises(ConfigError, match=r"^cfg\.toml: seed: input should be greater than"):
+        config.build(Cfg, {"seed": -1}, "cfg.toml")
+    with pytest.raises(ConfigError, match=r"^config: bogus: is not a parameter of config"):
+        config.build(Cfg, {"bogus": 1})
+    with pytest.raises(ConfigError, match=r"^config: n: input should be a valid integer"):
+        config.build(Cfg, {"n": "many"})
+
+
+def test_load_toml_reports_malformed_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("seed = = 3\n")
+    with pytest.raises(ConfigError, match=r"bad\.toml: is not valid TOML"):
+        config.load_toml(bad)
+    with pytest.raises(ConfigError, match=r"missing\.toml: must be a readable TOML file"):
+        config.load_toml(tmp_path / "missing.toml")
