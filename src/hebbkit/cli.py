@@ -131,6 +131,62 @@ def reproduce(
     _run(name, config, set_ or [], out, seed, backend, quick, paper_only=True)
 
 
+@app.command()
+def sweep(
+    file: Annotated[
+        Path, typer.Argument(help="Sweep TOML: experiment, [base], [grid] or [random].")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Zarr store (default: results/FILE-STEM.zarr).")
+    ] = None,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="serial, processes (default) or dask.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Processes for --executor processes.")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    ] = None,
+    local_cluster: Annotated[
+        int | None, typer.Option("--local-cluster", help="Start a Dask LocalCluster of N workers.")
+    ] = None,
+) -> None:
+    """Run a parameter sweep; a rerun skips the points already in the store."""
+    from ._progress import RichProgress
+    from .errors import BackendUnavailable
+    from .sweep import from_toml, run_sweep
+
+    spec, options = from_toml(file)
+    out = out or Path("results") / f"{file.stem}.zarr"
+    executor = executor or options.get("executor", "processes")
+    client = None
+    if scheduler or local_cluster:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise BackendUnavailable("dask", "dask") from None
+        executor = "dask"
+        target = scheduler or LocalCluster(n_workers=local_cluster, threads_per_worker=1)
+        client = Client(target)
+    try:
+        with RichProgress() as progress:
+            ds = run_sweep(
+                spec,
+                out,
+                executor=str(executor),
+                workers=workers or options.get("workers"),
+                client=client,
+                progress=progress,
+            )
+    finally:
+        if client is not None:
+            client.close()
+    done = int(ds["done"].sum())
+    typer.echo(f"sweep {spec.experiment}: {done} of {ds['done'].size} points in {out}")
+
+
 def _run(
     name: str,
     config_file: Path | None,

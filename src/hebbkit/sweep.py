@@ -1,0 +1,316 @@
+"""Parameter sweeps over any experiment, stored in one Zarr store that a rerun resumes.
+
+A sweep is a base experiment configuration, a grid over dotted parameter paths (and/or random
+samples), expanded into points that are each validated before anything runs. Each point's
+metrics (the numbers of its ``metrics.json``) become variables of one ``xarray.Dataset`` whose
+dimensions are the sweep axes. The store is written by the main process as points finish; a
+point's key is a content hash of its configuration, so a rerun after an interruption skips the
+points already there and every point is stored exactly once.
+
+Executors: ``serial`` (one process), ``processes`` (a local pool, the default) and ``dask``
+(a ``distributed.Client`` or a scheduler address; tasks are keyed by the point hash, so a lost
+worker's points are recomputed by Dask and never run twice into the store).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import math
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from . import config as cfg
+from ._progress import Progress
+from .errors import ConfigError, ParameterError
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+@dataclasses.dataclass(frozen=True)
+class Sweep:
+    """A sweep: ``experiment`` run at every combination of ``grid`` values over ``base``.
+
+    Parameters
+    ----------
+    experiment : str
+        A registered experiment name (``hebbkit list``).
+    base : dict
+        The experiment configuration every point starts from (as in a ``--config`` file).
+    grid : dict of str to sequence
+        Dotted parameter path (``rule.eta``, ``seed``) to the values it takes; the points are
+        the Cartesian product, and each path becomes a dimension of the result.
+    samples : int
+        If > 0, draw this many random points instead of a grid: each path in ``ranges``
+        is drawn uniformly (log-uniformly where ``log`` is true) with ``sample_seed``.
+    ranges : dict of str to (low, high, log)
+    sample_seed : int
+    """
+
+    experiment: str
+    base: dict[str, Any] = dataclasses.field(default_factory=dict)
+    grid: dict[str, Sequence[Any]] = dataclasses.field(default_factory=dict)
+    samples: int = 0
+    ranges: dict[str, tuple[float, float, bool]] = dataclasses.field(default_factory=dict)
+    sample_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.grid and self.samples <= 0:
+            raise ConfigError("sweep.grid", "must name at least one parameter path with values")
+        for path, values in self.grid.items():
+            if isinstance(values, str | bytes) or len(values) == 0:
+                raise ConfigError(
+                    f"sweep.grid.{path}", "must be a non-empty list of values", values
+                )
+        if self.samples > 0 and not self.ranges:
+            raise ConfigError("sweep.random", "must give a [low, high] range for each path")
+
+    @property
+    def dims(self) -> tuple[str, ...]:
+        """The result's dimensions: one per grid path, or ``sample``."""
+        return ("sample",) if self.samples > 0 else tuple(self.grid)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self.samples > 0:
+            return (self.samples,)
+        return tuple(len(v) for v in self.grid.values())
+
+    def overrides(self) -> list[dict[str, Any]]:
+        """The dotted-path overrides of each point, in C order of the result's cells."""
+        if self.samples > 0:
+            rng = np.random.default_rng(self.sample_seed)
+            points = []
+            for _ in range(self.samples):
+                point = {}
+                for path, (low, high, log) in self.ranges.items():
+                    if log:
+                        point[path] = float(math.exp(rng.uniform(math.log(low), math.log(high))))
+                    else:
+                        point[path] = float(rng.uniform(low, high))
+                points.append(point)
+            return points
+        keys = list(self.grid)
+        return [
+            dict(zip(keys, values, strict=True))
+            for values in itertools.product(*self.grid.values())
+        ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    """One validated point: its cell index in the result, its config and its key."""
+
+    index: tuple[int, ...]
+    overrides: dict[str, Any]
+    config: dict[str, Any]
+    key: str
+
+
+def points(sweep: Sweep) -> list[Point]:
+    """Expand and validate every point; a bad value fails here, naming its dotted path."""
+    from .experiments import get_experiment
+
+    exp = get_experiment(sweep.experiment)
+    out = []
+    for flat, overrides in enumerate(sweep.overrides()):
+        data = cfg.with_overrides(sweep.base, overrides)
+        label = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
+        model = cfg.build(exp.config, data, f"sweep point ({label})")
+        config = model.model_dump(mode="json")
+        out.append(
+            Point(
+                index=tuple(int(i) for i in np.unravel_index(flat, sweep.shape)),
+                overrides=overrides,
+                config=config,
+                key=point_key(sweep.experiment, config),
+            )
+        )
+    return out
+
+
+def point_key(experiment: str, config: dict[str, Any]) -> str:
+    """A content hash of the experiment name and the full point configuration."""
+    text = json.dumps({"experiment": experiment, "config": config}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def run_point(experiment: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Run one point and return its metrics flattened to dotted names (numbers and lists)."""
+    from .experiments import get_experiment
+
+    exp = get_experiment(experiment)
+    result = exp.run(exp.config.model_validate(config), Progress())
+    return dict(_flat(result.metrics))
+
+
+def run_sweep(
+    sweep: Sweep,
+    store: str | os.PathLike[str],
+    *,
+    executor: str = "processes",
+    workers: int | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
+) -> xr.Dataset:
+    """Run every point of ``sweep`` not already in ``store`` (a ``.zarr`` path) and return the
+    whole result. ``executor`` is ``serial``, ``processes`` (``workers`` processes, default all
+    cores) or ``dask`` (``client`` is a ``distributed.Client``)."""
+    if executor not in EXECUTORS:
+        raise ParameterError("sweep.executor", "must be one of " + ", ".join(EXECUTORS), executor)
+    if executor == "dask" and client is None:
+        raise ParameterError("sweep.client", "must be a distributed.Client for executor='dask'")
+    store = Path(store)
+    if store.suffix != ".zarr":
+        raise ParameterError("sweep.store", "must be a path ending in .zarr", str(store))
+    todo = points(sweep)
+    done = _done_keys(store)
+    pending = [p for p in todo if p.key not in done]
+    progress = Progress() if progress is None else progress
+    results = _results(sweep.experiment, pending, executor, workers, client)
+    for point, metrics in progress.track(results, f"sweep {sweep.experiment}", total=len(pending)):
+        _write_point(store, sweep, todo, point, metrics)
+    return load(store)
+
+
+def load(store: str | os.PathLike[str]) -> xr.Dataset:
+    """The sweep result in ``store``, fully read into memory."""
+    with xr.open_zarr(store, consolidated=False) as ds:
+        return ds.load()
+
+
+def from_toml(path: str | os.PathLike[str]) -> tuple[Sweep, dict[str, Any]]:
+    """A sweep from a TOML file, and the file's ``[run]`` options (executor, workers, ...)."""
+    data = cfg.load_toml(path)
+    known = {"experiment", "base", "grid", "random", "run"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"{path}: {key}", "is not a sweep key; use " + ", ".join(sorted(known))
+            )
+    if "experiment" not in data:
+        raise ConfigError(f"{path}: experiment", "is required")
+    random = dict(data.get("random", {}))
+    samples = int(random.pop("n", 0))
+    sample_seed = int(random.pop("seed", 0))
+    ranges = {}
+    for name, spec in random.items():
+        try:
+            ranges[name] = (float(spec["low"]), float(spec["high"]), bool(spec.get("log", False)))
+        except (TypeError, KeyError, ValueError):
+            raise ConfigError(
+                f"{path}: random.{name}",
+                "must be a table {low = ..., high = ..., log = false}",
+                spec,
+            ) from None
+    sweep = Sweep(
+        experiment=str(data["experiment"]),
+        base=dict(data.get("base", {})),
+        grid=dict(data.get("grid", {})),
+        samples=samples,
+        ranges=ranges,
+        sample_seed=sample_seed,
+    )
+    return sweep, dict(data.get("run", {}))
+
+
+def _results(
+    experiment: str, pending: list[Point], executor: str, workers: int | None, client: Any
+) -> Iterator[tuple[Point, dict[str, Any]]]:
+    if executor == "serial" or not pending:
+        for point in pending:
+            yield point, run_point(experiment, point.config)
+    elif executor == "processes":
+        with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+            futures = {pool.submit(run_point, experiment, p.config): p for p in pending}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+    else:
+        from distributed import as_completed as dask_completed
+
+        futures = client.map(
+            run_point,
+            [experiment] * len(pending),
+            [p.config for p in pending],
+            key=[f"hebbkit-point-{p.key}" for p in pending],
+            pure=True,
+        )
+        by_key = {f.key: p for f, p in zip(futures, pending, strict=True)}
+        for future in dask_completed(futures):
+            yield by_key[future.key], future.result()
+
+
+def _done_keys(store: Path) -> set[str]:
+    if not store.exists():
+        return set()
+    with xr.open_zarr(store, consolidated=False) as ds:
+        keys = ds["point_key"].values
+        done = ds["done"].values
+    return {str(k) for k, d in zip(keys.ravel(), done.ravel(), strict=True) if d}
+
+
+def _write_point(
+    store: Path, sweep: Sweep, todo: list[Point], point: Point, metrics: dict[str, Any]
+) -> None:
+    """Write one finished point into its cell; the store is created on the first point."""
+    if not store.exists():
+        _create(store, sweep, todo, metrics)
+    with xr.open_zarr(store, consolidated=False) as existing:
+        names = [v for v in existing.data_vars if v not in ("done", "point_key")]
+        extra = {v: existing[v].dims[len(sweep.dims) :] for v in names}
+    cell = {dim: slice(i, i + 1) for dim, i in zip(sweep.dims, point.index, strict=True)}
+    values: dict[str, Any] = {}
+    for name in names:
+        value = np.asarray(metrics.get(name, np.nan), dtype=np.float64)
+        shape = (1,) * len(sweep.dims) + value.shape
+        values[name] = (sweep.dims + extra[name], value.reshape(shape))
+    values["done"] = (sweep.dims, np.ones((1,) * len(sweep.dims), dtype=bool))
+    xr.Dataset(values).to_zarr(store, region=cell, consolidated=False)
+
+
+def _create(store: Path, sweep: Sweep, todo: list[Point], metrics: dict[str, Any]) -> None:
+    shape = sweep.shape
+    coords: dict[str, Any] = {}
+    if sweep.samples > 0:
+        for path in sweep.ranges:
+            coords[path] = ("sample", [p.overrides[path] for p in todo])
+    else:
+        coords = {path: list(values) for path, values in sweep.grid.items()}
+    data: dict[str, Any] = {
+        "done": (sweep.dims, np.zeros(shape, dtype=bool)),
+        "point_key": (sweep.dims, np.array([p.key for p in todo]).reshape(shape)),
+    }
+    for name, value in metrics.items():
+        arr = np.asarray(value, dtype=np.float64)
+        extra = tuple(f"{name}_dim{i}" for i in range(arr.ndim))
+        data[name] = (sweep.dims + extra, np.full(shape + arr.shape, np.nan))
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs.update(
+        {"experiment": sweep.experiment, "base": json.dumps(sweep.base), "dims": list(sweep.dims)}
+    )
+    from .store import _storable
+
+    tmp = store.with_name(f".{store.name}.tmp")
+    _storable(ds).to_zarr(tmp, mode="w", consolidated=False)
+    os.replace(tmp, store)
+
+
+def _flat(metrics: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from _flat(value, name + ".")
+        elif isinstance(value, bool | int | float | np.number):
+            yield name, float(value)
+        elif isinstance(value, list | tuple | np.ndarray):
+            arr = np.asarray(value)
+            if arr.dtype.kind in "biuf":
+                yield name, arr.astype(np.float64).tolist()
