@@ -187,6 +187,29 @@ def sweep(
     typer.echo(f"sweep {spec.experiment}: {done} of {ds['done'].size} points in {out}")
 
 
+@app.command()
+def show(
+    directory: Annotated[Path, typer.Argument(help="A result directory of run or reproduce.")],
+) -> None:
+    """Print a result's provenance and metrics, and write its report.html (figures included)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .report import flat, read_result, shown, write_report
+
+    provenance, metrics = read_result(directory)
+    console = Console(width=120)
+    about = Table("provenance", "value")
+    for key, value in flat({k: v for k, v in provenance.items() if k != "config"}):
+        about.add_row(key, shown(value))
+    numbers = Table("metric", "value")
+    for key, value in flat(metrics):
+        numbers.add_row(key, shown(value))
+    console.print(about)
+    console.print(numbers)
+    console.print(f"wrote {write_report(directory)}")
+
+
 def _run(
     name: str,
     config_file: Path | None,
