@@ -140,7 +140,7 @@ def sweep(
         Path | None, typer.Option("--out", help="Zarr store (default: results/FILE-STEM.zarr).")
     ] = None,
     executor: Annotated[
-        str | None, typer.Option("--executor", help="serial, processes (default) or dask.")
+        str | None, typer.Option("--executor", help="batched (default), processes, serial or dask.")
     ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", help="Processes for --executor processes.")
@@ -160,7 +160,7 @@ def sweep(
 
     spec, options = from_toml(file)
     out = out or Path("results") / f"{file.stem}.zarr"
-    executor = executor or options.get("executor", "processes")
+    executor = executor or options.get("executor", "batched")
     client = None
     if scheduler or local_cluster:
         try:

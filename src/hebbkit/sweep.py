@@ -7,8 +7,10 @@ dimensions are the sweep axes. The store is written by the main process as point
 point's key is a content hash of its configuration, so a rerun after an interruption skips the
 points already there and every point is stored exactly once.
 
-Executors: ``serial`` (one process), ``processes`` (a local pool, the default) and ``dask``
-(a ``distributed.Client`` or a scheduler address; tasks are keyed by the point hash, so a lost
+Executors: ``batched`` (the default: points go through the experiment's ``run_batch``, one
+batched compiled simulation per group of points; experiments without one run in a local pool),
+``processes`` (a local pool), ``serial`` (one process, in order) and ``dask`` (a
+``distributed.Client`` or a scheduler address; tasks are keyed by the point hash, so a lost
 worker's points are recomputed by Dask and never run twice into the store).
 """
 
@@ -32,7 +34,8 @@ from . import config as cfg
 from ._progress import Progress
 from .errors import ConfigError, ParameterError
 
-EXECUTORS = ("serial", "processes", "dask")
+EXECUTORS = ("batched", "processes", "serial", "dask")
+BATCH = 64  # points per batched call: the unit of resumption for the batched executor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,18 +155,28 @@ def run_point(experiment: str, config: dict[str, Any]) -> dict[str, Any]:
     return dict(_flat(result.metrics))
 
 
+def run_points(experiment: str, configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run several points as one batched simulation (``Experiment.run_batch``)."""
+    from .experiments import get_experiment
+
+    exp = get_experiment(experiment)
+    assert exp.run_batch is not None
+    models = [exp.config.model_validate(c) for c in configs]
+    return [dict(_flat(r.metrics)) for r in exp.run_batch(models, Progress())]
+
+
 def run_sweep(
     sweep: Sweep,
     store: str | os.PathLike[str],
     *,
-    executor: str = "processes",
+    executor: str = "batched",
     workers: int | None = None,
     client: Any = None,
     progress: Progress | None = None,
 ) -> xr.Dataset:
     """Run every point of ``sweep`` not already in ``store`` (a ``.zarr`` path) and return the
-    whole result. ``executor`` is ``serial``, ``processes`` (``workers`` processes, default all
-    cores) or ``dask`` (``client`` is a ``distributed.Client``)."""
+    whole result. ``executor`` is ``batched``, ``processes`` (``workers`` processes, default
+    all cores), ``serial`` or ``dask`` (``client`` is a ``distributed.Client``)."""
     if executor not in EXECUTORS:
         raise ParameterError("sweep.executor", "must be one of " + ", ".join(EXECUTORS), executor)
     if executor == "dask" and client is None:
@@ -225,10 +238,17 @@ def from_toml(path: str | os.PathLike[str]) -> tuple[Sweep, dict[str, Any]]:
 def _results(
     experiment: str, pending: list[Point], executor: str, workers: int | None, client: Any
 ) -> Iterator[tuple[Point, dict[str, Any]]]:
-    if executor == "serial" or not pending:
+    from .experiments import get_experiment
+
+    if executor == "batched" and get_experiment(experiment).run_batch is not None:
+        for start in range(0, len(pending), BATCH):
+            group = pending[start : start + BATCH]
+            metrics = run_points(experiment, [p.config for p in group])
+            yield from zip(group, metrics, strict=True)
+    elif executor == "serial" or not pending:
         for point in pending:
             yield point, run_point(experiment, point.config)
-    elif executor == "processes":
+    elif executor in ("processes", "batched"):
         with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
             futures = {pool.submit(run_point, experiment, p.config): p for p in pending}
             for future in as_completed(futures):

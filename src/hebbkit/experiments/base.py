@@ -37,10 +37,16 @@ class Result:
 
 @dataclasses.dataclass(frozen=True)
 class Experiment:
-    """A named, reproducible experiment. ``paper`` names the publication it reproduces."""
+    """A named, reproducible experiment. ``paper`` names the publication it reproduces.
+
+    ``run_batch``, where an experiment has one, runs many configurations as one batched
+    simulation (the engine's batch axis) and returns one result per configuration; sweeps use
+    it for their default ``batched`` executor.
+    """
 
     name: str
     summary: str
     config: type[ExperimentConfig]
     run: Callable[[Any, Progress], Result]
     paper: str | None = None
+    run_batch: Callable[[list[Any], Progress], list[Result]] | None = None

@@ -44,10 +44,6 @@ OptionalTime = Annotated[float, Field(ge=0, allow_inf_nan=False, description="s;
 PRE_TERMS = ("none", "state", "wty", "wty_lower")
 
 
-def _relu(z: Any) -> Any:
-    return 0.5 * (z + abs(z))
-
-
 class RateRule(AbstractRateRule):
     """Base of the rate rules: the contract the feed-forward engine calls (module docstring)."""
 
@@ -344,9 +340,12 @@ class SoftBounds:
     @staticmethod
     def factor(f: Any, w: Any, gamma2: Any, w_min: Any, w_max: Any, beta: Any) -> Any:
         """The bounded drift for the unbounded drift ``f``."""
-        up = _relu(w_max - w) ** beta
-        down = _relu(w - w_min) ** beta
-        return gamma2 * (up * _relu(f) - down * _relu(-f))
+        # max(z, 0) written as (z + |z|)/2: operators only, for numpy, numba and jax alike
+        room_up = w_max - w
+        room_down = w - w_min
+        up = (0.5 * (room_up + abs(room_up))) ** beta
+        down = (0.5 * (room_down + abs(room_down))) ** beta
+        return gamma2 * (up * 0.5 * (f + abs(f)) - down * 0.5 * (abs(f) - f))
 
 
 @frozen

@@ -130,14 +130,27 @@ class PairSTDP(AbstractTraceSTDP):
         """The pair window W(s) (weight units) at s = t_post - t_pre (s), for mu = 0."""
         s = np.asarray(lag, dtype=np.float64)
         return np.where(
-            s >= 0, self.A_plus * np.exp(-np.abs(s) / self.tau_plus),
+            s >= 0,
+            self.A_plus * np.exp(-np.abs(s) / self.tau_plus),
             -self.A_minus * np.exp(-np.abs(s) / self.tau_minus),
         )
 
     def kernel_params(self) -> np.ndarray:
         return np.array(
-            [self.A_plus, 0.0, self.A_minus, 0.0, self.tau_plus, 1.0, self.tau_minus, 1.0,
-             self.w_min, self.w_max, self.mu, *_KEEP[self.scheme]],
+            [
+                self.A_plus,
+                0.0,
+                self.A_minus,
+                0.0,
+                self.tau_plus,
+                1.0,
+                self.tau_minus,
+                1.0,
+                self.w_min,
+                self.w_max,
+                self.mu,
+                *_KEEP[self.scheme],
+            ],
             dtype=np.float64,
         )
 
@@ -148,26 +161,68 @@ class PairSTDP(AbstractTraceSTDP):
 # minimal model has A3_minus = 0, tau_x does not enter and the full row's value is used.
 _PRESETS: dict[str, dict[str, Any]] = {
     "visual_cortex_all_to_all_full": dict(
-        interaction="all_to_all", tau_x=0.101, tau_y=0.125,
-        A2_plus=5e-10, A3_plus=6.2e-3, A2_minus=7e-3, A3_minus=2.3e-4),
+        interaction="all_to_all",
+        tau_x=0.101,
+        tau_y=0.125,
+        A2_plus=5e-10,
+        A3_plus=6.2e-3,
+        A2_minus=7e-3,
+        A3_minus=2.3e-4,
+    ),
     "visual_cortex_all_to_all_minimal": dict(
-        interaction="all_to_all", tau_x=0.101, tau_y=0.114,
-        A2_plus=0.0, A3_plus=6.5e-3, A2_minus=7.1e-3, A3_minus=0.0),
+        interaction="all_to_all",
+        tau_x=0.101,
+        tau_y=0.114,
+        A2_plus=0.0,
+        A3_plus=6.5e-3,
+        A2_minus=7.1e-3,
+        A3_minus=0.0,
+    ),
     "visual_cortex_nearest_full": dict(
-        interaction="nearest", tau_x=0.714, tau_y=0.040,
-        A2_plus=8.8e-11, A3_plus=5.3e-2, A2_minus=6.6e-3, A3_minus=3.1e-3),
+        interaction="nearest",
+        tau_x=0.714,
+        tau_y=0.040,
+        A2_plus=8.8e-11,
+        A3_plus=5.3e-2,
+        A2_minus=6.6e-3,
+        A3_minus=3.1e-3,
+    ),
     "visual_cortex_nearest_minimal": dict(
-        interaction="nearest", tau_x=0.714, tau_y=0.040,
-        A2_plus=0.0, A3_plus=5.0e-2, A2_minus=8e-3, A3_minus=0.0),
+        interaction="nearest",
+        tau_x=0.714,
+        tau_y=0.040,
+        A2_plus=0.0,
+        A3_plus=5.0e-2,
+        A2_minus=8e-3,
+        A3_minus=0.0,
+    ),
     "hippocampal_all_to_all_full": dict(
-        interaction="all_to_all", tau_x=0.946, tau_y=0.027,
-        A2_plus=6.1e-3, A3_plus=6.7e-3, A2_minus=1.6e-3, A3_minus=1.4e-3),
+        interaction="all_to_all",
+        tau_x=0.946,
+        tau_y=0.027,
+        A2_plus=6.1e-3,
+        A3_plus=6.7e-3,
+        A2_minus=1.6e-3,
+        A3_minus=1.4e-3,
+    ),
     "hippocampal_all_to_all_minimal": dict(
-        interaction="all_to_all", tau_x=0.946, tau_y=0.040,
-        A2_plus=5.3e-3, A3_plus=8.0e-3, A2_minus=3.5e-3, A3_minus=0.0),
+        interaction="all_to_all",
+        tau_x=0.946,
+        tau_y=0.040,
+        A2_plus=5.3e-3,
+        A3_plus=8.0e-3,
+        A2_minus=3.5e-3,
+        A3_minus=0.0,
+    ),
     "hippocampal_nearest_full": dict(
-        interaction="nearest", tau_x=0.575, tau_y=0.047,
-        A2_plus=4.6e-3, A3_plus=9.1e-3, A2_minus=3e-3, A3_minus=7.5e-9),
+        interaction="nearest",
+        tau_x=0.575,
+        tau_y=0.047,
+        A2_plus=4.6e-3,
+        A3_plus=9.1e-3,
+        A2_minus=3e-3,
+        A3_minus=7.5e-9,
+    ),
 }
 
 
@@ -226,9 +281,20 @@ class TripletSTDP(AbstractTraceSTDP):
 
     def kernel_params(self) -> np.ndarray:
         return np.array(
-            [self.A2_plus, self.A3_plus, self.A2_minus, self.A3_minus, self.tau_plus,
-             self.tau_x, self.tau_minus, self.tau_y, self.w_min, self.w_max, self.mu,
-             *_KEEP[self.interaction]],
+            [
+                self.A2_plus,
+                self.A3_plus,
+                self.A2_minus,
+                self.A3_minus,
+                self.tau_plus,
+                self.tau_x,
+                self.tau_minus,
+                self.tau_y,
+                self.w_min,
+                self.w_max,
+                self.mu,
+                *_KEEP[self.interaction],
+            ],
             dtype=np.float64,
         )
 
@@ -262,6 +328,9 @@ class VoltageSTDP(AbstractSpikeRule):
         Reference value of u_bar^2, V^2 (homeostatic only).
     tau_bar : float
         Time constant of u_bar, s (homeostatic only).
+    filter_delay : float
+        u_minus, u_plus and u_bar filter u(t - filter_delay), s >= 0 (rounded to steps), so
+        that a spike's own depolarization can be kept out of the filters at its own time.
     w_min, w_max : float
         Bounds of the weight.
     """
@@ -276,6 +345,7 @@ class VoltageSTDP(AbstractSpikeRule):
     homeostatic: bool = False
     u_ref2: Positive = 60e-6
     tau_bar: TimeConstant = 1.0
+    filter_delay: NonNegative = 0.0
     w_min: Weight = 0.0
     w_max: Weight = 10.0
 
@@ -284,11 +354,35 @@ class VoltageSTDP(AbstractSpikeRule):
     def _check(self) -> None:
         if not self.theta_minus < self.theta_plus:
             raise ParameterError(
-                "VoltageSTDP.theta_plus", f"must be > theta_minus={self.theta_minus!r} V",
+                "VoltageSTDP.theta_plus",
+                f"must be > theta_minus={self.theta_minus!r} V",
                 self.theta_plus,
             )
         if not self.w_min < self.w_max:
             raise ParameterError("VoltageSTDP.w_max", f"must be > w_min={self.w_min!r}", self.w_max)
+
+    def param_array(self, dt: float) -> np.ndarray:
+        """[A_LTD, A_LTP, theta_minus, theta_plus, 1 - exp(-dt/tau_minus),
+        1 - exp(-dt/tau_plus), exp(-dt/tau_x), 1/tau_x, homeostatic, u_ref2,
+        1 - exp(-dt/tau_bar), w_min, w_max, delay steps] for time step dt (s)."""
+        return np.array(
+            [
+                self.A_LTD,
+                self.A_LTP,
+                self.theta_minus,
+                self.theta_plus,
+                -np.expm1(-dt / self.tau_minus),
+                -np.expm1(-dt / self.tau_plus),
+                np.exp(-dt / self.tau_x),
+                1.0 / self.tau_x,
+                float(self.homeostatic),
+                self.u_ref2,
+                -np.expm1(-dt / self.tau_bar),
+                self.w_min,
+                self.w_max,
+                float(round(self.filter_delay / dt)),
+            ]
+        )
 
     @staticmethod
     def ltd_rate(u_minus: Any, theta_minus: Any, A_LTD: Any) -> Any:
@@ -297,8 +391,7 @@ class VoltageSTDP(AbstractSpikeRule):
         return A_LTD * 0.5 * (d + abs(d))
 
     @staticmethod
-    def ltp_rate(u: Any, u_plus: Any, x: Any, theta_minus: Any, theta_plus: Any,
-                 A_LTP: Any) -> Any:
+    def ltp_rate(u: Any, u_plus: Any, x: Any, theta_minus: Any, theta_plus: Any, A_LTP: Any) -> Any:
         """Potentiation rate: A_LTP x [u - theta_plus]+ [u_plus - theta_minus]+."""
         a = u - theta_plus
         b = u_plus - theta_minus

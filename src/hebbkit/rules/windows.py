@@ -1,4 +1,4 @@
-"""Learning windows A(tau) and their Fourier transforms A~(omega) = int A(tau) e^{-i omega tau} dtau.
+"""Learning windows A(tau) and their transforms A~(omega) = int A(tau) e^{-i omega tau} dtau.
 
 A window weighs the product of a postsynaptic activity at time t + tau and a presynaptic
 activity at time t (Scarpetta, Li & Hertz 2001, NIPS 13, eq. 6): tau > 0 is "post after pre"
@@ -8,11 +8,11 @@ activity at time t (Scarpetta, Li & Hertz 2001, NIPS 13, eq. 6): tau > 0 is "pos
 - ``fourier(omega)``, closed form where one exists, numerical quadrature otherwise;
 - the moments ``a0 = int A`` (dimensionless) and ``a1 = int tau A`` (s), which give the
   small-window expansion A~(omega) ~ a0 - i omega a1 (the paper's eq. 12 in our sign convention);
-- ``quadrature(dt)``: integer lags k and weights w_k with int A(tau) f(tau) dtau ~ sum_k w_k f(k dt),
+- ``quadrature(dt)``: integer lags k and weights w_k, int A(tau) f(tau) dtau ~ sum_k w_k f(k dt),
   which the time-domain learning rule uses.
 
 :func:`small_window_error` says how far the expansion is from the exact transform: for a
-Bi-Poo-like 20 ms window at 40 Hz it is off by more than 100%.
+Bi-Poo-like 20 ms window at 40 Hz it is off by a factor of 30.
 """
 
 from __future__ import annotations
@@ -120,9 +120,10 @@ class SmallWindow(AbstractWindow):
 
 @frozen
 class ExponentialWindow(AbstractWindow):
-    """Exponential STDP window: A = a_plus e^{-tau/tau_plus} (tau > 0), -a_minus e^{tau/tau_minus} (tau < 0).
+    """Exponential STDP window: a_plus e^{-tau/tau_plus} (tau > 0), -a_minus e^{tau/tau_minus} (<0).
 
-    A~(omega) = a_plus tau_plus / (1 + i omega tau_plus) - a_minus tau_minus / (1 - i omega tau_minus),
+    In closed form, A~(omega) = a_plus tau_plus / (1 + i omega tau_plus)
+    - a_minus tau_minus / (1 - i omega tau_minus),
     a0 = a_plus tau_plus - a_minus tau_minus and a1 = a_plus tau_plus^2 + a_minus tau_minus^2.
     With a_minus = 0 it is one-sided (LTP only); with both it is the two-sided window fitted to
     hippocampal data by Bi & Poo (1998, J Neurosci 18:10464), see :func:`bi_poo_window`.
@@ -206,7 +207,8 @@ class CallableWindow(AbstractWindow):
         lo, hi = self.support
         if not lo <= 0.0 <= hi or lo >= hi:
             raise ParameterError(
-                "CallableWindow.support", "must satisfy tau_min <= 0 <= tau_max, tau_min < tau_max",
+                "CallableWindow.support",
+                "must satisfy tau_min <= 0 <= tau_max, tau_min < tau_max",
                 self.support,
             )
         if self.n_grid < 16:
@@ -257,7 +259,9 @@ class CallableWindow(AbstractWindow):
 
 
 def bi_poo_window(scale: float = 1.0) -> ExponentialWindow:
-    """The two-sided window fitted to Bi & Poo (1998, J Neurosci 18:10464): LTP 0.777 e^{-tau/16.8 ms},
+    """The two-sided window fitted to Bi & Poo (1998, J Neurosci 18:10464).
+
+    LTP 0.777 e^{-tau/16.8 ms},
     LTD -0.273 e^{tau/33.7 ms} (amplitudes in 1/s times ``scale``); half-width about 20 ms."""
     return ExponentialWindow(
         a_plus=0.777 * scale, tau_plus=16.8e-3, a_minus=0.273 * scale, tau_minus=33.7e-3
@@ -266,8 +270,8 @@ def bi_poo_window(scale: float = 1.0) -> ExponentialWindow:
 
 def small_window_error(window: AbstractWindow, frequency: float) -> float:
     """|A~(omega) - (a0 - i omega a1)| / |A~(omega)| at ``frequency`` (Hz): the relative error of
-    the paper's eq. (12). It grows like (omega tau)^2; it is 1.6 (160%) for :func:`bi_poo_window`
-    at 40 Hz, where omega tau_minus = 8.5."""
+    the paper's eq. (12). It grows like (omega tau)^2 and blows up where a0 is small: for
+    :func:`bi_poo_window` at 40 Hz (omega tau_minus = 8.5, a0 nearly cancels) it is 32 (3200%)."""
     omega = 2.0 * math.pi * frequency
     exact = complex(window.fourier(omega))
     approx = window.a0 - 1j * omega * window.a1
@@ -275,7 +279,7 @@ def small_window_error(window: AbstractWindow, frequency: float) -> float:
 
 
 def small_window_fails(window: AbstractWindow, frequency: float, tolerance: Positive = 0.1) -> bool:
-    """True where the small-window expansion (eq. 12) is off by more than ``tolerance`` (relative)."""
+    """True where the small-window expansion (eq. 12) is off by more than ``tolerance``."""
     return small_window_error(window, frequency) > tolerance
 
 

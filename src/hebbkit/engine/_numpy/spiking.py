@@ -16,6 +16,7 @@ import numpy as np
 
 from ...rules import spike as sp
 from ...rules.spike import AbstractTraceSTDP as R
+from ...rules.spike import VoltageSTDP
 
 
 def synapse_events(
@@ -57,3 +58,160 @@ def synapse_events(
                 r2 = p[sp.KEEP_R_PRE] * r2 + 1.0
             out[n] = w
     return out
+
+
+def run_network(
+    n_steps: int,
+    k0: int,
+    nrn: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    v: np.ndarray,
+    g: np.ndarray,
+    ref: np.ndarray,
+    X: np.ndarray,
+    kref: int,
+    tabs: np.ndarray,
+    itabs: np.ndarray,
+    ptr: np.ndarray,
+    ids: np.ndarray,
+    stride: int,
+    rec_v: np.ndarray,
+    rec_g: np.ndarray,
+    rec_w: np.ndarray,
+    rec_count: np.ndarray,
+    count: np.ndarray,
+) -> tuple[int, int]:
+    """Advance the layer ``n_steps`` steps in place; returns (failing step or -1, kref).
+
+    Step k (absolute k0 + k): (1) the membrane and synaptic variables advance by dt (Euler or
+    the exact propagator, see ``neurons.spiking.LIF``); (2) neurons above threshold spike;
+    (3) each input spike of the step adds its weight to g, depresses by the post traces, then
+    bumps the pre traces; (4) each spiking neuron potentiates by the pre traces (including the
+    step's own input spikes: zero lag counts as pre-before-post), bumps its post traces and
+    resets. Traces are stored scaled, x = X exp(-(k - kref) dt / tau); ``tabs[t, m]`` holds
+    exp(m dt/tau_t) and ``itabs`` its inverse, and every J = tabs.shape[1] - 1 absolute steps
+    X is rescaled so the exponents stay bounded.
+    """
+    tau_m, E_L, V_th, V_reset, ref_steps, E_syn, dt, P_m, P_s, c, cond = nrn
+    J = tabs.shape[1] - 1
+    lo, hi, mu = p[sp.W_MIN], p[sp.W_MAX], p[sp.MU]
+    n_rec = 0
+    for k in range(n_steps):
+        ka = k0 + k
+        if ka % J == 0 and ka != kref:
+            X *= itabs[:, J][:, None, None]
+            kref = ka
+        m = ka - kref
+        if cond:
+            v_new = v + dt * ((E_L - v) + g * (E_syn - v)) / tau_m
+        else:
+            v_new = E_L + (v - E_L) * P_m + g * c
+        g *= P_s
+        v[:] = np.where(ref > 0, v, v_new)
+        ref[:] = np.maximum(ref - 1.0, 0.0)
+        spiked = np.flatnonzero(v > V_th)
+        for n in range(ptr[k], ptr[k + 1]):
+            j = ids[n]
+            g += w[:, j]
+            dw = R.depression(
+                X[2, :, j] * itabs[2, m], X[1, :, j] * itabs[1, m], p[sp.A2M], p[sp.A3M]
+            )
+            if mu != 0.0:
+                dw = dw * R.factor_minus(w[:, j], lo, hi, mu)
+            w[:, j] = np.minimum(np.maximum(w[:, j] + dw, lo), hi)
+            X[2, :, j] *= p[sp.KEEP_O_PRE]
+            X[3, :, j] *= p[sp.KEEP_O_PRE]
+            X[0, :, j] = p[sp.KEEP_R_PRE] * X[0, :, j] + tabs[0, m]
+            X[1, :, j] = p[sp.KEEP_R_PRE] * X[1, :, j] + tabs[1, m]
+        for i in spiked:
+            dw = R.potentiation(X[0, i] * itabs[0, m], X[3, i] * itabs[3, m], p[sp.A2P], p[sp.A3P])
+            if mu != 0.0:
+                dw = dw * R.factor_plus(w[i], lo, hi, mu)
+            w[i] = np.minimum(np.maximum(w[i] + dw, lo), hi)
+            X[0, i] *= p[sp.KEEP_R_POST]
+            X[1, i] *= p[sp.KEEP_R_POST]
+            X[2, i] = p[sp.KEEP_O_POST] * X[2, i] + tabs[2, m]
+            X[3, i] = p[sp.KEEP_O_POST] * X[3, i] + tabs[3, m]
+            v[i] = V_reset
+            ref[i] = ref_steps
+            count[i] += 1.0
+        if (k + 1) % stride == 0:
+            if not (np.all(np.isfinite(v)) and np.all(np.isfinite(g))):
+                return k, kref
+            if rec_v.shape[0]:
+                rec_v[n_rec] = v
+            if rec_g.shape[0]:
+                rec_g[n_rec] = g
+            if rec_w.shape[0]:
+                rec_w[n_rec] = w
+            if rec_count.shape[0]:
+                rec_count[n_rec] = count
+            n_rec += 1
+    return -1, kref
+
+
+def voltage_synapse(
+    nrn: np.ndarray,
+    q: np.ndarray,
+    pre: np.ndarray,
+    post: np.ndarray,
+    current: np.ndarray,
+    w0: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One AdEx neuron (``neurons.spiking.AdExClopath``) and one synapse with voltage STDP
+    (``rules.spike.VoltageSTDP``), clock-driven; returns the weight and u after each step.
+
+    ``pre[k]`` marks presynaptic spikes at step k; ``post[k]`` starts a postsynaptic spike
+    at step k (as a brief strong current pulse would); ``current`` is the injected current (A)
+    per step or empty. Step k: (1) u and w_ad advance by Euler (or follow the spike shape),
+    z and V_T decay; (2) a spike starts if u > V_peak or ``post[k]``; (3) the filters u_minus,
+    u_plus (exact for u constant over the step) and x decay; (4) a presynaptic spike depresses
+    by A_LTD [u_minus - theta_minus]+ and bumps x by 1/tau_x; (5) potentiation
+    dt A_LTP x [u - theta_plus]+ [u_plus - theta_minus]+; the weight is clipped to its bounds.
+    """
+    C, g_L, E_L, VT_rest, D_T, tau_w, a, b, I_sp, VT_max, V_peak, V_spike = nrn[:12]
+    spike_steps, V_reset, dt, f_z, f_VT = nrn[12:]
+    A_LTD, A_LTP, th_m, th_p, f_m, f_p, f_x, jump_x, homeo, u_ref2, f_bar, lo, hi, lag = q
+    VR = VoltageSTDP
+    n = len(pre)
+    w_out, u_out = np.empty(n), np.empty(n)
+    u, w_ad, z, V_T, clamp = E_L, 0.0, 0.0, VT_rest, 0.0
+    u_m, u_p, x, u_bar, w = E_L, E_L, 0.0, 0.0, w0
+    m = int(lag)
+    past = np.full(max(m, 1), E_L)
+    for k in range(n):
+        I_k = current[k] if len(current) else 0.0
+        if clamp > 0:
+            clamp -= 1.0
+            if clamp == 0:
+                u = V_reset
+                w_ad += b
+                z = I_sp
+                V_T = VT_max
+        else:
+            du = (-g_L * (u - E_L) + g_L * D_T * math.exp((u - V_T) / D_T) - w_ad + z + I_k) / C
+            w_ad += dt * (a * (u - E_L) - w_ad) / tau_w
+            u += dt * du
+        z *= f_z
+        V_T = VT_rest + (V_T - VT_rest) * f_VT
+        if clamp == 0 and (u > V_peak or post[k]):
+            u = V_spike
+            clamp = spike_steps
+        u_f = u
+        if m > 0:
+            u_f = past[k % m]
+            past[k % m] = u
+        u_m += (u_f - u_m) * f_m
+        u_p += (u_f - u_p) * f_p
+        u_bar += ((u_f - E_L) - u_bar) * f_bar
+        x *= f_x
+        if pre[k]:
+            amp = A_LTD * (u_bar * u_bar / u_ref2 if homeo else 1.0)
+            w -= VR.ltd_rate(u_m, th_m, amp)
+            x += jump_x
+        w += dt * VR.ltp_rate(u, u_p, x, th_m, th_p, A_LTP)
+        w = min(max(w, lo), hi)
+        w_out[k] = w
+        u_out[k] = u
+    return w_out, u_out

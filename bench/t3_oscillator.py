@@ -1,0 +1,84 @@
+"""T3 of ../shared/peers: the E-I rate network at N = 10, 100, 1000 (10,000 forward-Euler steps).
+
+u' = -a u - b tanh(v) + J tanh(u) + I0 + A xi cos(2 pi 41 Hz t),  v' = -a v + c tanh(u) + W tanh(u),
+with the peers' exact parameters (common.t3_params), run by hebbkit's oscillator engine (numba)
+and by the peers' numpy loop (t3_ei_numpy.run) in the same process. Prints one line per N:
+median (min-max) seconds per 10,000 steps after JIT, the ratio to the numpy loop, and the
+agreement max |u - u_numpy|. Usage: python bench/t3_oscillator.py [N ...]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "peers"))
+
+import common as c  # noqa: E402
+import t3_ei_numpy  # noqa: E402
+
+from hebbkit.engine.oscillator import initial_state  # noqa: E402
+from hebbkit.engine.simulate import simulate  # noqa: E402
+from hebbkit.networks.oscillator import Oscillator, OscillatoryDrive  # noqa: E402
+from hebbkit.neurons.rate import Tanh  # noqa: E402
+
+
+def hebbkit_run(n: int, steps: int) -> np.ndarray:
+    """u (steps, n) of the T3 network, recorded after every step."""
+    J, W, xi = c.t3_params(n)
+    net = Oscillator(
+        alpha=c.T3_ALPHA,
+        beta=c.T3_BETA,
+        gamma=c.T3_GAMMA,
+        J=J,
+        W=W,
+        I0=c.T3_I0,
+        g_u=Tanh(),
+        g_v=Tanh(),
+        method="euler",
+    )
+    # A xi cos(w t) = xi_c e^{i w t} + c.c. with xi_c = A xi / 2.
+    drive = OscillatoryDrive(xi=0.5 * c.T3_A * xi, frequency=c.T3_F)
+    ds = simulate(
+        net,
+        None,
+        drive,
+        t_stop=steps * c.T3_DT,
+        dt=c.T3_DT,
+        backend="numba",
+        initial=initial_state(np.zeros(n), np.zeros(n), 1),
+    )
+    return np.asarray(ds["u"].values[:, 0, :])
+
+
+def timed(fn, repeats: int) -> tuple[list[float], object]:
+    times, out = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - start)
+    return times, out
+
+
+def main(ns: list[int]) -> None:
+    steps = c.t3_nsteps()
+    hebbkit_run(10, 10)  # JIT (or load from cache) outside the timings
+    for n in ns:
+        ours, u = timed(lambda n=n: hebbkit_run(n, steps), 5 if n < 1000 else 3)
+        ref_t, ref = timed(lambda n=n: t3_ei_numpy.run(n), 3 if n < 1000 else 1)
+        err = float(np.max(np.abs(np.asarray(u) - np.asarray(ref)[1:])))
+        med, ref_med = statistics.median(ours), statistics.median(ref_t)
+        print(
+            f"T3 N={n:5d}: hebbkit numba {med * 1e3:9.2f} ms"
+            f" ({min(ours) * 1e3:.2f}-{max(ours) * 1e3:.2f})"
+            f" per {steps} steps; numpy loop {ref_med * 1e3:9.1f} ms; ratio {ref_med / med:6.1f}x;"
+            f" max|u - u_numpy| = {err:.2e}"
+        )
+
+
+if __name__ == "__main__":
+    main([int(x) for x in sys.argv[1:]] or [10, 100, 1000])

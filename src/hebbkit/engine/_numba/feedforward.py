@@ -1,0 +1,318 @@
+"""The feed-forward engine compiled by numba: the whole time loop, recording and checks inside.
+
+The kernel is fused per sample: each row of W (one unit's incoming weights, a few kB) is read
+for the unit's input, updated, normalised and clipped while it sits in L1, so W is streamed
+once per sample instead of three times as with BLAS calls. Rules whose rows do not interact
+(``pre_term`` "none") split the rows of each member into blocks that run the whole time loop on
+their own thread, with no synchronisation per sample.
+
+One kernel is compiled per (rule class, transfer class), with the rule's operator-only ``dw``
+and ``post_target`` and the transfer's ``f`` inlined. They are registered with
+``register_jitable`` so that the closure holds plain functions, which pickle by name: the
+on-disk cache key is then stable across processes (a jitted dispatcher in the closure would
+make every process miss the cache).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import itertools
+import marshal
+import math
+import zlib
+from typing import Any
+
+import numba
+import numpy as np
+from numba.extending import register_jitable
+
+from ...rules.rate import SoftBounds
+
+NONE, STATE, WTY, WTY_LOWER = range(4)
+RECORD_CODES = ("w", "y", "x", "a", "b")
+N_PARAMS = 6  # the most parameters a rule passes to dw (Taylor)
+
+# reassoc and contract let LLVM vectorise the dot products and use FMA; NaN/inf semantics are
+# kept (no nnan/ninf) so that the divergence check still sees them.
+FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+
+_soft = register_jitable(SoftBounds.factor)
+
+
+def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
+    """Step ``p`` (an ``engine.feedforward.Problem``) in place; return records and any failure."""
+    members, n_post, n_pre = p.W.shape
+    n = p.X.shape[1]
+    r = n // p.stride
+    dtype = p.W.dtype
+    shapes = {
+        "w": (members, r, n_post, n_pre),
+        "y": (members, r, n_post),
+        "x": (members, r, n_pre),
+        "a": (members, r, n_post),
+        "b": (members, r, n_pre),
+    }
+    bufs = [
+        np.empty(shapes[c] if c in p.recorded else (members, 0) + shapes[c][2:], dtype=dtype)
+        for c in RECORD_CODES
+    ]
+    rows_local = p.pre_term == NONE and p.K[:, 1].max() == 0
+    # threads only pay off beyond about a millisecond of work per call
+    big = members * n_post * n_pre * n > 2_000_000
+    threads = numba.get_num_threads() if big else 1
+    blocks = min(threads, n_post) if rows_local else 1
+    fail = np.full(members * blocks, -1, dtype=np.int64)
+    failvar = np.zeros(members * blocks, dtype=np.int64)
+    failval = np.zeros(members * blocks, dtype=np.float64)
+    clamped = p.Yc is not None
+    Yc = p.Yc if clamped else np.zeros((1, 1, 1), dtype=dtype)
+    P = np.zeros((members, N_PARAMS), dtype=dtype)
+    P[:, : p.P.shape[1]] = p.P
+    step = kernel(p.rule_type.dw, p.rule_type.post_target, p.transfer_type.f, p.pre_term)
+    args = (
+        p.W,
+        p.A,
+        p.Bs,
+        p.X,
+        Yc,
+        clamped,
+        P,
+        p.WD,
+        p.K,
+        p.TP,
+        dtype.type(p.dt),
+        p.stride,
+        blocks,
+        *bufs,
+        fail,
+        failvar,
+        failval,
+    )
+    items = members * blocks
+    threads = min(threads, items)
+    if threads == 1:
+        step(*args, 0, items)
+    else:
+        # the kernel releases the GIL; each thread runs its items' whole time loops
+        cuts = [items * t // threads for t in range(threads + 1)]
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            jobs = [pool.submit(step, *(*args, lo, hi)) for lo, hi in itertools.pairwise(cuts)]
+            for job in jobs:
+                job.result()
+    records = {c: buf for c, buf in zip(RECORD_CODES, bufs, strict=True) if c in p.recorded}
+    if (fail >= 0).any():
+        failed = np.flatnonzero(fail >= 0)
+        first = failed[np.argmin(fail[failed])]
+        return records, (int(fail[first]), "w" if failvar[first] == 0 else "a", failval[first])
+    return records, None
+
+
+@functools.cache
+def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
+    """The compiled time loop for one rule class and one transfer class.
+
+    ``pre_term`` is a closure constant, so numba prunes the branches of the other pre terms
+    before compiling (less code, faster JIT).
+    """
+    dw = register_jitable(dw_py)
+    target = register_jitable(target_py)
+    g = register_jitable(transfer_py)
+    # numba's cache checks only this file's timestamp; the closure's values are part of the
+    # cache key, so a checksum of the inlined functions' code makes an edited rule recompile
+    source_key = zlib.crc32(
+        b"".join(
+            marshal.dumps(f.__code__) for f in (dw_py, target_py, transfer_py, SoftBounds.factor)
+        )
+    )
+
+    @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", nogil=True)
+    def step(
+        W,
+        A,
+        Bs,
+        X,
+        Yc,
+        clamped,
+        P,
+        WD,
+        K,
+        TP,
+        dt,
+        stride,
+        blocks,
+        RW,
+        RY,
+        RX,
+        RA,
+        RB,
+        fail,
+        failvar,
+        failval,
+        first_item,
+        last_item,
+    ):  # pragma: no cover - compiled
+        if source_key < 0:
+            return
+        members, n_post, n_pre = W.shape
+        n = X.shape[1]
+        per = (n_post + blocks - 1) // blocks
+        for item in range(first_item, last_item):
+            m = item // blocks
+            i0 = (item % blocks) * per
+            i1 = min(n_post, i0 + per)
+            mx = m if X.shape[0] > 1 else 0
+            my = m if Yc.shape[0] > 1 else 0
+            # a tuple of scalars, not a row of P: the rule's p[k] become registers, which lets
+            # LLVM vectorise the inner loops without alias checks against W
+            p = (P[m, 0], P[m, 1], P[m, 2], P[m, 3], P[m, 4], P[m, 5])
+            soft = WD[m, 0] != 0
+            g2, smin, smax, beta, g0 = WD[m, 1], WD[m, 2], WD[m, 3], WD[m, 4], WD[m, 5]
+            hard = WD[m, 6] != 0
+            hmin, hmax = WD[m, 7], WD[m, 8]
+            norm = int(WD[m, 9])
+            total = WD[m, 10]
+            kpost, kpre = K[m, 0], K[m, 1]
+            y = np.zeros(n_post, dtype=W.dtype)
+            bv = np.zeros(n_pre, dtype=W.dtype)
+            s_next = np.zeros(n_post, dtype=W.dtype)
+            # the dot product of a row with the next sample is accumulated while the row is
+            # updated, so each row is read and written once per sample; normalisation changes
+            # the row afterwards, and Oja's subspace rule needs every y first, so they cannot
+            s_ready = False
+            fusable = pre_term != WTY and norm == 0 and not clamped
+            clip_inline = hard and norm == 0
+            for k in range(n):
+                x = X[mx, k]
+                x_next = X[mx, k + 1] if k + 1 < n else x
+                if pre_term == WTY or pre_term == WTY_LOWER:
+                    for j in range(n_pre):
+                        bv[j] = 0.0
+                if pre_term == WTY:
+                    for i in range(n_post):
+                        y[i] = Yc[my, k, i] if clamped else g(_dot(W[m, i], x), TP)
+                    for i in range(n_post):
+                        for j in range(n_pre):
+                            bv[j] += W[m, i, j] * y[i]
+                elif pre_term == STATE:
+                    for j in range(n_pre):
+                        bv[j] = Bs[m, j]
+                for i in range(i0, i1):
+                    row = W[m, i]
+                    if pre_term != WTY:
+                        if clamped:
+                            y[i] = Yc[my, k, i]
+                        else:
+                            if not s_ready:
+                                s_next[i] = _dot(row, x)
+                            y[i] = g(s_next[i], TP)
+                    yi = y[i]
+                    ai = A[m, i]
+                    if pre_term == WTY_LOWER:
+                        for j in range(n_pre):
+                            bv[j] += row[j] * yi
+                    acc = row.dtype.type(0.0)
+                    # two loops, not a branch inside one: LLVM would otherwise if-convert the
+                    # branch and evaluate the soft bound's pow for every synapse
+                    if soft:
+                        for j in range(n_pre):
+                            w = row[j]
+                            f = _soft(dw(w, x[j], yi, ai, bv[j], p), w, g2, smin, smax, beta)
+                            w = w + dt * (f - g0 * w)
+                            if clip_inline:
+                                w = min(max(w, hmin), hmax)
+                            row[j] = w
+                            acc += w * x_next[j]
+                    elif clip_inline:
+                        for j in range(n_pre):
+                            w = row[j]
+                            w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
+                            w = min(max(w, hmin), hmax)
+                            row[j] = w
+                            acc += w * x_next[j]
+                    else:
+                        for j in range(n_pre):
+                            w = row[j]
+                            w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
+                            row[j] = w
+                            acc += w * x_next[j]
+                    s_next[i] = acc
+                    if norm != 0:
+                        _normalise(row, norm, total)
+                        if hard:
+                            for j in range(n_pre):
+                                row[j] = min(max(row[j], hmin), hmax)
+                s_ready = fusable
+                if kpost != 0:
+                    for i in range(i0, i1):
+                        A[m, i] = A[m, i] + kpost * (target(y[i], p) - A[m, i])
+                if kpre != 0:
+                    for j in range(n_pre):
+                        Bs[m, j] = Bs[m, j] + kpre * (x[j] - Bs[m, j])
+                if (k + 1) % stride == 0:
+                    _record(W, A, Bs, x, y, m, (k + 1) // stride - 1, i0, i1, RW, RY, RX, RA, RB)
+                    if _check(W, A, m, i0, i1, k, item, fail, failvar, failval):
+                        break
+
+    return step
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _dot(row, x):  # pragma: no cover - compiled
+    s = row.dtype.type(0.0)
+    for j in range(row.shape[0]):
+        s += row[j] * x[j]
+    return s
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _normalise(row, kind, total):  # pragma: no cover - compiled
+    s = row.dtype.type(0.0)
+    if kind == 2:
+        for j in range(row.shape[0]):
+            s += row[j] * row[j]
+        scale = total / math.sqrt(s)
+        for j in range(row.shape[0]):
+            row[j] *= scale
+        return
+    for j in range(row.shape[0]):
+        s += row[j]
+    if kind == 1:
+        scale = total / s
+        for j in range(row.shape[0]):
+            row[j] *= scale
+    else:
+        shift = (s - total) / row.shape[0]
+        for j in range(row.shape[0]):
+            row[j] -= shift
+
+
+@numba.njit(cache=True)
+def _record(W, A, Bs, x, y, m, r, i0, i1, RW, RY, RX, RA, RB):  # pragma: no cover - compiled
+    for i in range(i0, i1):
+        if RW.shape[1] > 0:
+            for j in range(W.shape[2]):
+                RW[m, r, i, j] = W[m, i, j]
+        if RY.shape[1] > 0:
+            RY[m, r, i] = y[i]
+        if RA.shape[1] > 0:
+            RA[m, r, i] = A[m, i]
+    if i0 == 0:
+        for j in range(W.shape[2]):
+            if RX.shape[1] > 0:
+                RX[m, r, j] = x[j]
+            if RB.shape[1] > 0:
+                RB[m, r, j] = Bs[m, j]
+
+
+@numba.njit(cache=True)
+def _check(W, A, m, i0, i1, k, item, fail, failvar, failval):  # pragma: no cover - compiled
+    for i in range(i0, i1):
+        for j in range(W.shape[2]):
+            if not math.isfinite(W[m, i, j]):
+                fail[item], failvar[item], failval[item] = k, 0, W[m, i, j]
+                return True
+        if not math.isfinite(A[m, i]):
+            fail[item], failvar[item], failval[item] = k, 1, A[m, i]
+            return True
+    return False

@@ -1,0 +1,380 @@
+"""The Scarpetta-Li-Hertz network: linear theory (eqs 3-5, 9-12), simulation and learning (eq 6)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from hebbkit.engine.oscillator import initial_state, time_domain_weights
+from hebbkit.engine.record import Record
+from hebbkit.engine.simulate import simulate
+from hebbkit.errors import DivergenceError, ParameterError
+from hebbkit.networks.oscillator import (
+    Imprint,
+    LinearOscillator,
+    Oscillator,
+    OscillatoryDrive,
+    circular_patterns,
+    closed_form_weights,
+    drive_components,
+    eq10_response,
+    eta_for_strength,
+    kernel_for_resonance,
+    learning_strength,
+    nonlinear_network,
+    resonance_frequency,
+    small_window_resonance,
+    tuned_eta_W,
+)
+from hebbkit.neurons.rate import Linear, PiecewiseLinear, Tanh
+from hebbkit.rules.windows import ExponentialWindow, SmallWindow, bi_poo_window
+from reference.oscillator import rule6_direct, trajectory
+from tolerances import (
+    LINEAR_ALGEBRA,
+    LINEAR_VS_EQ10,
+    PEAK_OFFSET_HZ,
+    RK4_VS_EXACT,
+    SAME_ALGORITHM_F64,
+    TIME_DOMAIN_VS_CLOSED_FORM,
+    WHOLE_RUN_F64,
+)
+
+N = 10
+ALPHA = 100.0
+BG = (2 * math.pi * 39.87) ** 2 - ALPHA**2
+J0 = 545.0
+DELTA = 15.0
+
+
+def _local(n=N):
+    z = np.zeros((n, n))
+    return LinearOscillator(alpha=ALPHA, beta=math.sqrt(BG), gamma=math.sqrt(BG), J=z, W=z)
+
+
+def _imprint(local, xi, f, window=None, periods=10):
+    window = window or kernel_for_resonance(f, local, J0, DELTA)
+    eta = eta_for_strength(local, f, periods / f, J0)
+    return Imprint(
+        xi=xi,
+        frequency=f,
+        window=window,
+        eta_J=eta,
+        eta_W=tuned_eta_W(local, f, eta),
+        duration=periods / f,
+    )
+
+
+@pytest.fixture(scope="module")
+def stored():
+    """Two orthonormal circular patterns stored at 41 and 63 Hz (Fig 3 setting)."""
+    local = _local()
+    xi = circular_patterns(N, 4, seed=3)
+    imps = [_imprint(local, xi[0], 41.0), _imprint(local, xi[1], 63.0)]
+    J, W = closed_form_weights(local, imps)
+    return local.with_weights(J, W), imps, xi
+
+
+def test_response_eq4_matches_eliminated_second_order_solve(rng):
+    # eq (3) in the frequency domain: [(i w + a)^2 - (i w + a) J + B (G + W)] u+ = (i w + a) xi.
+    beta = 200.0 + 50.0 * rng.random(N)
+    gamma = 220.0 + 40.0 * rng.random(N)
+    net = LinearOscillator(
+        alpha=ALPHA,
+        beta=beta,
+        gamma=gamma,
+        J=20 * rng.standard_normal((N, N)),
+        W=20 * rng.standard_normal((N, N)),
+    )
+    xi = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+    for f in (20.0, 41.0, 63.0):
+        s = 2j * math.pi * f + ALPHA
+        h = s * s * np.eye(N) - s * net.J + np.diag(beta) @ (np.diag(gamma) + net.W)
+        ref = np.linalg.solve(h, s * xi)
+        for got in (net.response_eq4(f, xi), net.response(f, xi)[0]):
+            assert np.max(np.abs(got - ref)) / np.max(np.abs(ref)) < LINEAR_ALGEBRA
+
+
+def test_eq10_matches_exact_response_for_stored_patterns(stored):
+    net, imps, xi = stored
+    f = np.linspace(20.0, 70.0, 26)
+    for x in (xi[0], xi[1], 0.6 * xi[0] + 0.8j * xi[1], 0.3 * xi[0] + 0.9 * xi[2]):
+        ref = net.response(f, x)
+        got = eq10_response(net, imps, f, x)
+        assert np.max(np.abs(got - ref)) / np.max(np.abs(ref)) < LINEAR_ALGEBRA
+
+
+def test_coupling_at_imprint_frequency_is_outer_product(stored):
+    # With tuned rates, M+(w0) xi = J0 A~*(w0) xi (the paper's M+ = J0 A~ xi xi^dagger, conjugated).
+    net, imps, xi = stored
+    local = net.local()
+    for imp, x in zip(imps, xi, strict=False):
+        J, W = closed_form_weights(local, [imp])
+        m = local.with_weights(J, W).coupling(imp.frequency)
+        want = (
+            learning_strength(local, imp)
+            * np.conj(imp.window.fourier(2 * math.pi * imp.frequency))
+            * x
+        )
+        assert np.max(np.abs(m @ x - want)) / np.max(np.abs(want)) < LINEAR_ALGEBRA
+
+
+def test_network_is_stable_and_resonates_at_imprint_frequency(stored):
+    net, imps, xi = stored
+    assert net.eigenvalues().real.max() < 0
+    for imp, x in zip(imps, xi, strict=False):
+        f = np.arange(imp.frequency - 5, imp.frequency + 5, 0.01)
+        amp = np.linalg.norm(net.response(f, x), axis=1)
+        assert abs(f[np.argmax(amp)] - imp.frequency) < PEAK_OFFSET_HZ
+
+
+def test_resonance_conditions_eq11_eq12():
+    local = _local()
+    # The Fig 3 numbers: a1 = 0.1 ms -> 41 Hz and a1 = 1.1 ms -> 63 Hz with J0 = 545/s.
+    assert small_window_resonance(local, J0, 0.1e-3) == pytest.approx(41.0, abs=0.05)
+    assert small_window_resonance(local, J0, 1.1e-3) == pytest.approx(63.0, abs=0.1)
+    win = SmallWindow(a0=0.3, a1=1.1e-3)
+    assert resonance_frequency(local, J0, win, 50.0) == pytest.approx(
+        small_window_resonance(local, J0, 1.1e-3), rel=1e-9
+    )
+
+
+def test_kernel_for_resonance_puts_the_peak_at_the_target():
+    local = _local()
+    xi = circular_patterns(N, 1, seed=5)[0]
+    for target in (45.0, 55.0):
+        imp = _imprint(local, xi, target)
+        net = local.with_weights(*closed_form_weights(local, [imp]))
+        f = np.arange(target - 5, target + 5, 0.01)
+        amp = np.linalg.norm(eq10_response(net, [imp], f, xi), axis=1)
+        assert abs(f[np.argmax(amp)] - target) < PEAK_OFFSET_HZ
+        assert resonance_frequency(local, J0, imp.window, 40.0) == pytest.approx(target, rel=1e-9)
+
+
+def test_linear_simulation_steady_state_equals_eq10(stored, backend):
+    net, imps, xi = stored
+    x = np.array([xi[0], xi[1], xi[0], xi[1], (xi[0] + xi[1]) / math.sqrt(2), xi[2]])
+    f = np.array([41.0, 63.0, 45.0, 37.0, 63.0, 41.0])
+    ds = simulate(
+        net, None, OscillatoryDrive(xi=x, frequency=f), t_stop=4.0, dt=1e-3, backend=backend
+    )
+    u_plus, lock = drive_components(ds.time.values, ds.u.values, 2 * math.pi * f, 3.0)
+    want = eq10_response(net, imps, f, x)
+    assert np.max(np.abs(u_plus - want) / np.abs(want).max(axis=1, keepdims=True)) < LINEAR_VS_EQ10
+    assert np.all(lock > 1 - 1e-9)
+
+
+def _nonlinear_net(rng, g_u, g_v, method):
+    n = 6
+    return Oscillator(
+        alpha=ALPHA,
+        beta=250.0,
+        gamma=250.0,
+        J=30 * rng.standard_normal((n, n)),
+        W=np.abs(20 * rng.standard_normal((n, n))),
+        I0=20.0 + rng.random(n),
+        g_u=g_u,
+        g_v=g_v,
+        method=method,
+    )
+
+
+@pytest.mark.parametrize("method", ["rk4", "euler"])
+def test_nonlinear_numpy_matches_loop_reference(rng, method):
+    net = _nonlinear_net(
+        rng, PiecewiseLinear(knots=(0.0, 0.5, 1.5), values=(0.0, 0.2, 1.4)), Tanh(), method
+    )
+    xi = 30 * (rng.standard_normal(net.n) + 1j * rng.standard_normal(net.n))
+    u0, v0 = np.zeros(net.n), np.zeros(net.n)
+    ds = simulate(
+        net,
+        None,
+        OscillatoryDrive(xi=xi, frequency=41.0),
+        t_stop=0.02,
+        dt=1e-4,
+        backend="numpy",
+        initial=initial_state(u0, v0, 1),
+    )
+    ref = np.array(trajectory(net, xi, 41.0, u0, v0, 200, 1e-4, method))
+    assert np.max(np.abs(ds.u.values[:, 0] - ref)) / np.max(np.abs(ref)) < SAME_ALGORITHM_F64
+
+
+@pytest.mark.parametrize("method", ["rk4", "euler"])
+def test_nonlinear_numba_matches_numpy(rng, method):
+    net = _nonlinear_net(
+        rng, PiecewiseLinear(knots=(0.0, 0.5, 1.5), values=(0.0, 0.2, 1.4)), Tanh(), method
+    )
+    xi = 30 * (rng.standard_normal((3, net.n)) + 1j * rng.standard_normal((3, net.n)))
+    drive = OscillatoryDrive(xi=xi, frequency=[20.0, 41.0, 63.0])
+    start = initial_state(rng.random((3, net.n)), rng.random((3, net.n)), 3)
+    one_step = [
+        simulate(
+            net,
+            None,
+            drive,
+            t_stop=1e-4,
+            dt=1e-4,
+            backend=b,
+            initial=start,
+            record=Record(vars=("u", "v")),
+        )
+        for b in ("numpy", "numba")
+    ]
+    for name in ("u", "v"):
+        a, b = one_step[0][name].values, one_step[1][name].values
+        assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < SAME_ALGORITHM_F64
+    runs = [
+        simulate(net, None, drive, t_stop=0.1, dt=1e-4, backend=b, initial=start)
+        for b in ("numpy", "numba")
+    ]
+    a, b = runs[0].u.values, runs[1].u.values
+    assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < WHOLE_RUN_F64
+
+
+def test_linear_numba_matches_numpy(stored):
+    net, _, xi = stored
+    drive = OscillatoryDrive(xi=xi[:3], frequency=[41.0, 63.0, 30.0])
+    runs = [
+        simulate(net, None, drive, t_stop=0.5, dt=5e-4, backend=b, record=Record(vars=("u", "v")))
+        for b in ("numpy", "numba")
+    ]
+    for name in ("u", "v"):
+        a, b = runs[0][name].values, runs[1][name].values
+        assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < SAME_ALGORITHM_F64
+
+
+@pytest.mark.parametrize("kind", ["linear", "nonlinear"])
+def test_chunked_run_is_identical(stored, kind, backend):
+    net, _, xi = stored
+    if kind == "nonlinear":
+        net = nonlinear_network(net, Linear(gain=0.5, offset=0.1), Linear(), 1.0)
+    drive = OscillatoryDrive(xi=xi[:2], frequency=[41.0, 50.0])
+    one = simulate(
+        net, None, drive, t_stop=0.06, dt=2e-4, backend=backend, record=Record(every=1e-3)
+    )
+    three = simulate(
+        net, None, drive, t_stop=0.06, dt=2e-4, backend=backend, record=Record(every=1e-3), chunks=3
+    )
+    np.testing.assert_array_equal(one.u.values, three.u.values)
+    np.testing.assert_array_equal(one.time.values, three.time.values)
+    np.testing.assert_array_equal(one.u_final.values, three.u_final.values)
+
+
+def test_nonlinear_fixed_point_and_linearisation(stored):
+    net, _, _ = stored
+    g_u = PiecewiseLinear(knots=(0.0, 1.05, 1.8), values=(0.0, 0.525, 0.945))
+    g_v = PiecewiseLinear(knots=(0.0, 1000.0), values=(0.0, 1000.0))
+    nl = nonlinear_network(net, g_u, g_v, 1.0)
+    u, v = nl.fixed_point()
+    np.testing.assert_allclose(u, 1.0, rtol=0, atol=1e-12)
+    lin = nl.linearised()
+    for name in ("J", "W", "beta", "gamma"):
+        a, b = getattr(lin, name), getattr(net, name)
+        assert np.max(np.abs(a - b)) <= 1e-12 * max(1.0, np.max(np.abs(b)))
+
+
+def test_rk4_with_linear_transfer_matches_exact_stepping(stored):
+    # With g linear the nonlinear equations are eq (3) around the fixed point: an independent
+    # check of the RK4 stepper against the exact (matrix exponential) one.
+    net, _, xi = stored
+    nl = nonlinear_network(net, Linear(gain=0.5, offset=0.2), Linear(gain=2.0), 1.0)
+    drive = OscillatoryDrive(xi=20 * xi[:2], frequency=[41.0, 63.0])
+    exact = simulate(net, None, drive, t_stop=0.5, dt=1.25e-4)
+    rk4 = simulate(nl, None, drive, t_stop=0.5, dt=1.25e-4)
+    u_star = nl.fixed_point()[0]
+    diff = rk4.u.values - u_star - exact.u.values
+    assert np.max(np.abs(diff)) / np.max(np.abs(exact.u.values)) < RK4_VS_EXACT
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        ExponentialWindow(a_plus=100.0, tau_plus=2e-3),
+        ExponentialWindow(a_plus=50.0, tau_plus=5e-3, a_minus=20.0, tau_minus=10e-3),
+        bi_poo_window(50.0),
+    ],
+    ids=["short-exponential", "two-sided", "bi-poo-20ms"],
+)
+def test_time_domain_learning_equals_closed_form(window):
+    local = _local()
+    xi = circular_patterns(N, 2, seed=4)
+    imps = [
+        Imprint(xi=xi[0], frequency=41.0, window=window, eta_J=1.0, eta_W=3.0, duration=10 / 41.0),
+        Imprint(xi=xi[1], frequency=63.0, window=window, eta_J=2.0, eta_W=1.0, duration=12 / 63.0),
+    ]
+    J, W = closed_form_weights(local, imps)
+    Jt, Wt = time_domain_weights(local, imps, backend="numba")
+    assert np.max(np.abs(Jt - J)) / np.max(np.abs(J)) < TIME_DOMAIN_VS_CLOSED_FORM
+    assert np.max(np.abs(Wt - W)) / np.max(np.abs(W)) < TIME_DOMAIN_VS_CLOSED_FORM
+
+
+def test_time_domain_learning_fft_equals_direct_double_sum():
+    local = _local(4)
+    xi = circular_patterns(4, 1, seed=2)[0]
+    window = ExponentialWindow(a_plus=50.0, tau_plus=2e-3, a_minus=20.0, tau_minus=3e-3)
+    f, spp = 41.0, 64
+    imp = Imprint(xi=xi, frequency=f, window=window, eta_J=1.0, eta_W=1.0, duration=2 / f)
+    J, _ = time_domain_weights(local, [imp], backend="numpy", steps_per_period=spp)
+    dt = 1 / (f * spp)
+    ds = simulate(local, None, OscillatoryDrive(xi=xi, frequency=f), t_stop=dt * 2000, dt=dt)
+    lags, weights = window.quadrature(dt)
+    start = math.ceil(25.0 / ALPHA / dt) + int(-lags.min()) - 1
+    u = ds.u.values[:, 0].tolist()
+    ref = np.array(rule6_direct(u, u, lags.tolist(), weights.tolist(), start, 2 * spp, dt))
+    assert np.max(np.abs(J - ref)) / np.max(np.abs(ref)) < LINEAR_ALGEBRA
+
+
+def test_drive_components_lock_fraction():
+    t = np.arange(0, 2.0, 1e-3)
+    w = 2 * math.pi * np.array([41.0, 41.0])
+    locked = 0.3 * np.cos(w[0] * t + 0.4)
+    free = 0.3 * np.cos(w[0] * t + 0.4) + 0.5 * np.cos(2 * math.pi * 37.3 * t)
+    u = np.stack([locked, free], axis=1)[:, :, None] + 1.0
+    u_plus, lock = drive_components(t, u, w, 0.5)
+    assert u_plus[0, 0] == pytest.approx(0.15 * np.exp(0.4j), abs=1e-12)
+    assert lock[0] == pytest.approx(1.0, abs=1e-12)
+    assert lock[1] < 0.5
+
+
+def test_oscillator_errors_name_the_parameter(stored):
+    net, _, xi = stored
+    drive = OscillatoryDrive(xi=xi[0], frequency=41.0)
+    with pytest.raises(ParameterError, match=r"simulate\.rule"):
+        simulate(net, object(), drive, t_stop=0.01, dt=1e-3)
+    with pytest.raises(ParameterError, match=r"simulate\.dt"):
+        simulate(nonlinear_network(net, Linear(), Linear(), 0.0), None, drive, t_stop=0.1, dt=0.01)
+    with pytest.raises(ParameterError, match=r"OscillatoryDrive\.frequency"):
+        OscillatoryDrive(xi=xi[0], frequency=-1.0)
+    with pytest.raises(ParameterError, match=r"LinearOscillator\.W"):
+        LinearOscillator(alpha=1.0, beta=1.0, gamma=1.0, J=np.zeros((3, 3)), W=np.zeros((2, 2)))
+    with pytest.raises(ParameterError, match=r"Imprint\.duration"):
+        imp = Imprint(
+            xi=xi[0], frequency=41.0, window=SmallWindow(), eta_J=1.0, eta_W=1.0, duration=0.1
+        )
+        time_domain_weights(net, [imp])
+    with pytest.raises(ParameterError, match=r"circular_patterns\.p"):
+        circular_patterns(4, 3, seed=0)
+
+
+def test_divergence_is_reported(backend):
+    n = 3
+    net = Oscillator(
+        alpha=10.0,
+        beta=10.0,
+        gamma=10.0,
+        J=2e3 * np.eye(n),
+        W=np.zeros((n, n)),
+        g_u=Linear(),
+        g_v=Linear(),
+        method="euler",
+    )
+    drive = OscillatoryDrive(xi=np.ones(n), frequency=10.0)
+    with pytest.raises(DivergenceError, match="u diverged"):
+        simulate(
+            net,
+            None,
+            drive,
+            t_stop=2.0,
+            dt=1e-3,
+            backend=backend,
+            initial=initial_state(np.ones(n), np.zeros(n), 1),
+        )

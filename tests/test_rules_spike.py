@@ -1,0 +1,127 @@
+"""Spike rules: validation, the published presets, and numba == numpy on every rule."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from hebbkit.errors import ParameterError
+from hebbkit.rules import get_rule
+from hebbkit.rules.spike import PairSTDP, TripletSTDP, VoltageSTDP
+from tolerances import SAME_ALGORITHM_F64
+
+SCHEMES = ["all_to_all", "nearest_symmetric", "nearest_presynaptic", "nearest_restricted"]
+
+
+def every_trace_rule():
+    rules = [PairSTDP(scheme=s, w_min=-1.0, w_max=1.0) for s in SCHEMES]
+    rules += [
+        PairSTDP(scheme=s, mu=m, A_plus=0.05, A_minus=0.06) for s in SCHEMES[:2] for m in (0.5, 1.0)
+    ]
+    rules += [TripletSTDP.preset(n, w_min=-1.0, w_max=3.0) for n in TripletSTDP.PRESETS]
+    rules += [TripletSTDP.preset("visual_cortex_nearest_full", mu=1.0, w_max=1.5)]
+    return rules
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: PairSTDP(tau_plus=-0.02), r"PairSTDP\.tau_plus"),
+        (lambda: PairSTDP(tau_minus=0.0), r"PairSTDP\.tau_minus"),
+        (lambda: PairSTDP(A_minus=-0.0105), r"PairSTDP\.A_minus"),
+        (lambda: PairSTDP(A_plus=-0.01), r"PairSTDP\.A_plus"),
+        (lambda: PairSTDP(w_min=1.0, w_max=0.5), r"PairSTDP\.w_max: must be > w_min"),
+        (lambda: PairSTDP(mu=1.5), r"PairSTDP\.mu"),
+        (lambda: PairSTDP(scheme="nearest"), r"PairSTDP\.scheme"),
+        (lambda: TripletSTDP(tau_y=-0.1), r"TripletSTDP\.tau_y"),
+        (lambda: TripletSTDP(A3_minus=-1e-3), r"TripletSTDP\.A3_minus"),
+        (lambda: TripletSTDP(w_min=2.0, w_max=1.0), r"TripletSTDP\.w_max"),
+        (lambda: TripletSTDP.preset("visual"), r"TripletSTDP\.preset"),
+        (lambda: VoltageSTDP(theta_plus=-0.08), r"VoltageSTDP\.theta_plus"),
+        (lambda: VoltageSTDP(tau_x=-1.0), r"VoltageSTDP\.tau_x"),
+    ],
+)
+def test_spike_rules_reject_bad_parameters_in_one_line(make, name):
+    with pytest.raises(ParameterError, match=name) as info:
+        make()
+    assert "\n" not in str(info.value)
+
+
+def test_spike_rules_revalidate_on_replace():
+    with pytest.raises(ParameterError, match=r"PairSTDP\.w_max"):
+        dataclasses.replace(PairSTDP(), w_max=-1.0)
+
+
+def test_spike_rules_are_registered():
+    assert get_rule("pair-stdp") is PairSTDP
+    assert get_rule("triplet-stdp") is TripletSTDP
+    assert get_rule("voltage-stdp") is VoltageSTDP
+
+
+def test_triplet_presets_are_the_published_tables():
+    # Pfister & Gerstner 2006 Table 3 (visual cortex): the minimal all-to-all model has no pair
+    # potentiation and no triplet depression; every row uses tau+ = 16.8 ms, tau- = 33.7 ms.
+    m = TripletSTDP.preset("visual_cortex_all_to_all_minimal")
+    assert (m.A2_plus, m.A3_minus, m.tau_plus, m.tau_minus) == (0.0, 0.0, 0.0168, 0.0337)
+    assert TripletSTDP.preset("visual_cortex_nearest_full").interaction == "nearest"
+    assert TripletSTDP.preset("hippocampal_all_to_all_full", w_max=5.0).w_max == 5.0
+
+
+def _random_trains(rng, n, t_end, rate_pre, rate_post):
+    times, flags, starts = [], [], [0]
+    for _ in range(n):
+        pre = np.sort(rng.uniform(0, t_end, rng.poisson(rate_pre * t_end)))
+        post = np.sort(rng.uniform(0, t_end, rng.poisson(rate_post * t_end)))
+        t = np.concatenate([pre, post])
+        f = np.concatenate([np.zeros(len(pre), np.int8), np.ones(len(post), np.int8)])
+        o = np.lexsort((f, t))
+        times.append(t[o])
+        flags.append(f[o])
+        starts.append(starts[-1] + len(t))
+    return np.concatenate(times), np.concatenate(flags), np.array(starts, dtype=np.int64)
+
+
+@pytest.mark.parametrize("rule", every_trace_rule(), ids=repr)
+def test_spike_rule_numba_equals_numpy_per_event(rule, rng):
+    from hebbkit.engine._numba.spiking import synapse_events as fast
+    from hebbkit.engine._numpy.spiking import synapse_events as spec
+
+    times, flags, starts = _random_trains(rng, 4, 2.0, 30.0, 25.0)
+    w0 = rng.uniform(rule.w_min, rule.w_max, 4) * 0.5 + 0.25 * (rule.w_min + rule.w_max)
+    a = spec(times, flags, starts, rule.kernel_params(), w0)
+    b = fast(times, flags, starts, rule.kernel_params(), w0)
+    scale = rule.w_max - rule.w_min
+    np.testing.assert_allclose(b, a, rtol=0, atol=SAME_ALGORITHM_F64 * scale)
+    assert np.ptp(a) > 0  # the weights did move
+
+
+def test_voltage_stdp_terms_match_clopath_definitions():
+    r = VoltageSTDP()
+    # [u_minus - theta_minus]+ : 5 mV above the LTD threshold -> A_LTD * 5e-3 per pre spike
+    assert r.ltd_rate(r.theta_minus + 5e-3, r.theta_minus, r.A_LTD) == pytest.approx(0.14 * 5e-3)
+    assert r.ltd_rate(r.theta_minus - 5e-3, r.theta_minus, r.A_LTD) == 0.0
+    ltp = r.ltp_rate(
+        r.theta_plus + 2e-3, r.theta_minus + 3e-3, 10.0, r.theta_minus, r.theta_plus, r.A_LTP
+    )
+    assert ltp == pytest.approx(80.0 * 10.0 * 2e-3 * 3e-3)
+    assert r.ltp_rate(r.theta_plus - 1e-3, 0.0, 10.0, r.theta_minus, r.theta_plus, r.A_LTP) == 0
+
+
+@pytest.mark.parametrize("delay, filter_delay", [(0.01, 0.0), (-0.01, 0.0), (0.01, 0.002)])
+def test_voltage_stdp_numba_equals_numpy_per_step(delay, filter_delay):
+    from hebbkit.engine._numba.spiking import voltage_synapse as fast
+    from hebbkit.engine._numpy.spiking import voltage_synapse as spec
+    from hebbkit.neurons.spiking import AdExClopath
+
+    dt, n = 1e-4, 3000
+    pre, post = np.zeros(n, np.int8), np.zeros(n, np.int8)
+    pre[500::400] = 1
+    post[500 + round(delay / dt) :: 400] = 1
+    current = np.where(np.arange(n) > 2000, 600e-12, 0.0)  # also drive some own spikes
+    rule = VoltageSTDP(filter_delay=filter_delay)
+    args = (AdExClopath().param_array(dt), rule.param_array(dt), pre, post, current)
+    w_a, u_a = spec(*args, 1.0)
+    w_b, u_b = fast(*args, 1.0)
+    np.testing.assert_allclose(w_b, w_a, rtol=0, atol=SAME_ALGORITHM_F64)
+    np.testing.assert_allclose(u_b, u_a, rtol=0, atol=SAME_ALGORITHM_F64)
+    assert abs(w_a[-1] - 1.0) > 1e-3 and np.sum(u_a > 0.02) > 20
