@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hebbkit.drives import ArrayDrive, ConstantRates, GaussianDrive
+from hebbkit.drives import ArrayDrive, ConstantRates, DataDrive, GaussianDrive
 from hebbkit.engine import Record, simulate
 from hebbkit.errors import DivergenceError, ParameterError
 from hebbkit.networks.feedforward import FeedForward
@@ -257,3 +257,58 @@ def test_clamped_network_needs_post_rates():
         simulate(
             FeedForward(3, 2, transfer=None), R.Hebb(), ConstantRates(pre=1.0), t_stop=1.0, dt=0.1
         )
+
+
+def test_threaded_row_blocks_equal_numpy():
+    # large enough (> 2e6 synapse-steps) for the numba backend to split rows across threads
+    rng = np.random.default_rng(8)
+    data = rng.uniform(0.0, 1.0, (600, 40))
+    net = FeedForward(40, 9, Linear(), w_mean=0.02, w_std=0.01, batch=2)
+    rule = R.Composed(R.BCM(eta=0.05, tau_theta=0.5), hard=R.HardBounds(-1.0, 1.0))
+    kw = dict(t_stop=60.0, dt=0.01, seed=4, record=Record(every=1.0, vars=("w", "y", "theta")))
+    drive = DataDrive(data, order="shuffle")
+    ref = simulate(net, rule, drive, backend="numpy", **kw)
+    got = simulate(net, rule, drive, backend="numba", **kw)
+    for name in ("w", "y", "theta"):
+        np.testing.assert_allclose(got[name], ref[name], rtol=0, atol=WHOLE_RUN_F64)
+
+
+def test_data_drive_shuffle_is_chunk_invariant():
+    data = np.arange(30.0).reshape(10, 3)
+    drive = DataDrive(data, order="shuffle")
+    whole = drive.pre_rates(0, 25, 3, 9, 2, "float64")
+    parts = np.concatenate(
+        [drive.pre_rates(0, 7, 3, 9, 2, "float64"), drive.pre_rates(7, 18, 3, 9, 2, "float64")],
+        axis=1,
+    )
+    np.testing.assert_array_equal(whole, parts)
+    # each epoch is a permutation of the data rows
+    np.testing.assert_array_equal(np.sort(whole[0, :10, 0]), data[:, 0])
+    assert not np.array_equal(whole[0, :10], whole[1, :10])
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (
+            lambda: GaussianDrive(cov=[[1.0, 2.0], [0.0, 1.0]]),
+            r"GaussianDrive\.cov: must be a symmetric",
+        ),
+        (
+            lambda: GaussianDrive(cov=[[1.0, 0.0], [0.0, -1.0]]),
+            r"GaussianDrive\.cov: must be positive",
+        ),
+        (lambda: DataDrive(np.ones(3)), r"DataDrive\.data"),
+        (lambda: ArrayDrive(np.ones(3)), r"ArrayDrive\.pre"),
+        (lambda: FeedForward(3, 2, weights=np.ones((3, 3))), r"FeedForward\.weights"),
+    ],
+)
+def test_bad_drives_and_networks_are_one_line_errors(make, match):
+    with pytest.raises(ParameterError, match=match):
+        make()
+
+
+def test_array_drive_must_cover_the_run():
+    net = FeedForward(2, 1)
+    with pytest.raises(ParameterError, match=r"ArrayDrive\.pre: must cover steps up to 20"):
+        simulate(net, R.Hebb(), ArrayDrive(np.ones((10, 2))), t_stop=2.0, dt=0.1)

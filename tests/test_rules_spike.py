@@ -107,8 +107,11 @@ def test_voltage_stdp_terms_match_clopath_definitions():
     assert r.ltp_rate(r.theta_plus - 1e-3, 0.0, 10.0, r.theta_minus, r.theta_plus, r.A_LTP) == 0
 
 
-@pytest.mark.parametrize("delay, filter_delay", [(0.01, 0.0), (-0.01, 0.0), (0.01, 0.002)])
-def test_voltage_stdp_numba_equals_numpy_per_step(delay, filter_delay):
+@pytest.mark.parametrize(
+    "delay, filter_delay, homeostatic",
+    [(0.01, 0.0, False), (-0.01, 0.0, False), (0.01, 0.002, False), (-0.01, 0.0, True)],
+)
+def test_voltage_stdp_numba_equals_numpy_per_step(delay, filter_delay, homeostatic):
     from hebbkit.engine._numba.spiking import voltage_synapse as fast
     from hebbkit.engine._numpy.spiking import voltage_synapse as spec
     from hebbkit.neurons.spiking import AdExClopath
@@ -118,7 +121,7 @@ def test_voltage_stdp_numba_equals_numpy_per_step(delay, filter_delay):
     pre[500::400] = 1
     post[500 + round(delay / dt) :: 400] = 1
     current = np.where(np.arange(n) > 2000, 600e-12, 0.0)  # also drive some own spikes
-    rule = VoltageSTDP(filter_delay=filter_delay)
+    rule = VoltageSTDP(filter_delay=filter_delay, homeostatic=homeostatic, tau_bar=0.05)
     args = (AdExClopath().param_array(dt), rule.param_array(dt), pre, post, current)
     w_a, u_a = spec(*args, 1.0)
     w_b, u_b = fast(*args, 1.0)

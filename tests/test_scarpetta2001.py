@@ -184,12 +184,13 @@ def test_linear_vs_eq10_full_settling():
 
 def test_recall_quality_matches_dense_solve():
     # The reduced (Woodbury) solve of the capacity study against the full 2N-dimensional one.
-    from hebbkit.experiments.scarpetta2001 import _local, recall_quality
+    from hebbkit.experiments.scarpetta2001 import _local
     from hebbkit.networks.oscillator import (
         Imprint,
         closed_form_weights,
         eta_for_strength,
         kernel_for_resonance,
+        recall_quality,
         tuned_eta_W,
     )
 
@@ -203,11 +204,20 @@ def test_recall_quality_matches_dense_solve():
     imps = []
     for x, f, w in zip(xi, freqs, wins, strict=True):
         eta = eta_for_strength(local, f, 10 / f, J0)
-        imps.append(Imprint(xi=x, frequency=f, window=w, eta_J=eta,
-                            eta_W=tuned_eta_W(local, f, eta), duration=10 / f))
+        imps.append(
+            Imprint(
+                xi=x,
+                frequency=f,
+                window=w,
+                eta_J=eta,
+                eta_W=tuned_eta_W(local, f, eta),
+                duration=10 / f,
+            )
+        )
     net = local.with_weights(*closed_form_weights(local, imps))
-    stable, quality = recall_quality(local.alpha, float(local.beta), float(local.gamma), xi,
-                                     freqs, J0, wins)
+    stable, quality = recall_quality(
+        local.alpha, float(local.beta), float(local.gamma), xi, freqs, J0, wins
+    )
     assert stable == bool(net.eigenvalues().real.max() < 0)
     u = net.response(freqs, xi)
     want = np.abs(np.sum(xi.conj() * u, axis=1)) / np.linalg.norm(u, axis=1)

@@ -138,3 +138,38 @@ def test_spiking_rejects_bad_input_in_one_line():
         PoissonInput(rate=-1.0)
     with pytest.raises(ParameterError, match=r"LIF\.V_reset"):
         LIF(V_reset=-0.05, V_th=-0.054)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_independent_inputs_batch_equals_separate_networks(backend, rng):
+    # two neurons with their own given trains in one call == two one-neuron runs
+    n_pre, neuron = 30, LIF(t_ref=0.002)
+    rule = TripletSTDP.preset("visual_cortex_nearest_full", w_max=0.15)
+    trains = [sorted(rng.uniform(0, 0.3, 12)) for _ in range(2 * n_pre)]
+    times = [t for tr in trains for t in tr]
+    index = [k for k, tr in enumerate(trains) for _ in tr]
+    order = np.argsort(times, kind="stable")
+    batch = SpikeTrains(times=tuple(np.array(times)[order]), indices=tuple(np.array(index)[order]))
+    kw = dict(t_stop=0.3, dt=DT, backend=backend, record=Record(every=0.01, vars=("w", "v")))
+    w0 = tuple(rng.uniform(0.08, 0.15, n_pre))
+    both = simulate(
+        SpikingFeedForward(n_pre=n_pre, n_post=2, neuron=neuron, w0=w0, inputs="independent"),
+        rule,
+        batch,
+        **kw,
+    )
+    assert float(both.spike_count_final.min()) > 3
+    for i in range(2):
+        sel = [
+            (t, k - i * n_pre)
+            for t, k in zip(batch.times, batch.indices, strict=True)
+            if i * n_pre <= k < (i + 1) * n_pre
+        ]
+        one = simulate(
+            SpikingFeedForward(n_pre=n_pre, neuron=neuron, w0=w0),
+            rule,
+            SpikeTrains(times=tuple(t for t, _ in sel), indices=tuple(k for _, k in sel)),
+            **kw,
+        )
+        np.testing.assert_array_equal(both.w.values[:, i], one.w.values[:, 0])
+        np.testing.assert_array_equal(both.v.values[:, i], one.v.values[:, 0])

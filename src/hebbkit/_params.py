@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, dataclass_transform
 
 import pydantic
 from pydantic import ConfigDict, Field
@@ -36,6 +36,7 @@ T = TypeVar("T")
 _CONFIG = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(Field,))
 def frozen(cls: type[T]) -> type[T]:
     """Make ``cls`` a frozen, validated pydantic dataclass with one-line errors.
 

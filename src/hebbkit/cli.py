@@ -184,7 +184,10 @@ def sweep(
         if client is not None:
             client.close()
     done = int(ds["done"].sum())
-    typer.echo(f"sweep {spec.experiment}: {done} of {ds['done'].size} points in {out}")
+    ran = ds.attrs.get("points_run", 0)
+    typer.echo(
+        f"sweep {spec.experiment}: ran {ran} points; {done} of {ds['done'].size} done in {out}"
+    )
 
 
 @app.command()

@@ -191,7 +191,9 @@ def run_sweep(
     results = _results(sweep.experiment, pending, executor, workers, client)
     for point, metrics in progress.track(results, f"sweep {sweep.experiment}", total=len(pending)):
         _write_point(store, sweep, todo, point, metrics)
-    return load(store)
+    ds = load(store)
+    ds.attrs["points_run"] = len(pending)
+    return ds
 
 
 def load(store: str | os.PathLike[str]) -> xr.Dataset:

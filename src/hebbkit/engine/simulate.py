@@ -17,11 +17,16 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .. import _threads
 from .._progress import Progress
 from ..errors import BackendUnavailable, ParameterError
 from .record import Record
 
-BACKENDS = ("numpy", "numba", "jax")
+BACKENDS = ("numpy", "numba", "jax", "auto")
+# backend="auto" (docs/backends.md has the measurements): dense oscillator networks go to jax
+# from this many units, or from this many networks in one call; everything else to numba.
+AUTO_JAX_MIN_UNITS = 100
+AUTO_JAX_MIN_BATCH = 2
 DTYPES = ("float64", "float32")
 
 
@@ -54,8 +59,11 @@ def simulate(
         shortest time constant.
     record : Record
         What to save and how often; by default the network's default variables at every step.
-    backend : {"numpy", "numba", "jax"}
-        ``numpy`` is the readable specification; ``numba`` compiles the whole time loop.
+    backend : {"numpy", "numba", "jax", "auto"}
+        ``numpy`` is the readable specification; ``numba`` compiles the whole time loop;
+        ``jax`` scans it with batched matrix products; ``auto`` picks per workload
+        (:func:`auto_backend`). ``attrs["backend"]`` records the backend that ran and
+        ``attrs["backend_requested"]`` the request.
     seed : int
         Seed of every random draw (drives, initial weights); the same seed gives the same
         result on every backend, because all draws are made by numpy.
@@ -81,8 +89,12 @@ def simulate(
         raise ParameterError("simulate.dt", f"must be <= t_stop={t_stop!r} s", dt)
     if backend not in BACKENDS:
         raise ParameterError("simulate.backend", "must be one of " + ", ".join(BACKENDS), backend)
+    requested = backend
+    if backend == "auto":
+        backend = auto_backend(network, drive)
     if backend == "jax" and importlib.util.find_spec("jax") is None:
         raise BackendUnavailable("jax", "jax")
+    _threads.apply_default()
     if dtype not in DTYPES:
         raise ParameterError("simulate.dtype", "must be one of " + ", ".join(DTYPES), dtype)
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
@@ -120,8 +132,25 @@ def simulate(
         parts.append(state)
     ds = parts[0] if len(parts) == 1 else _joined(parts)
     ds.attrs.update(provenance(backend=backend, seed=seed, dtype=dtype, dt=dt, t_stop=t_stop))
+    ds.attrs["backend_requested"] = requested
     ds.attrs.update({"network": repr(network), "rule": repr(rule), "drive": repr(drive)})
     return ds
+
+
+def auto_backend(network: Any, drive: Any) -> str:
+    """The backend ``backend="auto"`` runs: "jax" (when installed) for dense oscillator networks
+    of at least ``AUTO_JAX_MIN_UNITS`` units or batches of ``AUTO_JAX_MIN_BATCH`` or more drives,
+    whose steps are matrix products; "numba" for everything else (online rate rules, spikes,
+    small networks), whose steps are short fused loops."""
+    if getattr(type(network), "kind", None) != "oscillator":
+        return "numba"
+    if importlib.util.find_spec("jax") is None:
+        return "numba"
+    n = int(network.n)
+    batch = 1
+    if hasattr(drive, "batch"):
+        batch = int(drive.batch(n)[0].shape[0])
+    return "jax" if n >= AUTO_JAX_MIN_UNITS or batch >= AUTO_JAX_MIN_BATCH else "numba"
 
 
 def provenance(**fields: Any) -> dict[str, Any]:

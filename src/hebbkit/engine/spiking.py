@@ -112,7 +112,9 @@ def run(
     kref = ((k0 - 1) // J) * J if k0 > 0 else 0
 
     run_network = importlib.import_module(f"._{backend}.spiking", __package__).run_network
-    counts, ids = drive.spikes(n_pre, k0, n_steps, dt, seed)
+    independent = network.inputs == "independent"
+    n_sources = n_pre * n_post if independent else n_pre
+    counts, ids = drive.spikes(n_sources, k0, n_steps, dt, seed)
     ptr = np.zeros(n_steps + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
     ids = np.ascontiguousarray(ids, dtype=np.int64)
@@ -137,6 +139,7 @@ def run(
         itabs,
         ptr,
         ids,
+        int(independent),
         stride,
         rec["v"],
         rec["g"],

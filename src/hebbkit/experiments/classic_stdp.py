@@ -54,8 +54,9 @@ class PairRuleConfig(pydantic.BaseModel):
     )
     tau_plus: Annotated[float, Field(gt=0, description="potentiation time constant, s")] = 0.0168
     tau_minus: Annotated[float, Field(gt=0, description="depression time constant, s")] = 0.0337
-    scheme: Literal[
-        "all_to_all", "nearest_symmetric", "nearest_presynaptic", "nearest_restricted"
+    scheme: Annotated[
+        Literal["all_to_all", "nearest_symmetric", "nearest_presynaptic", "nearest_restricted"],
+        Field(description="spike interaction scheme (Morrison et al. 2008)"),
     ] = "all_to_all"
 
 

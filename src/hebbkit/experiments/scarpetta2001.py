@@ -30,6 +30,7 @@ from ..networks.oscillator import (
     eta_for_strength,
     kernel_for_resonance,
     nonlinear_network,
+    recall_quality,
     tuned_eta_W,
 )
 from ..neurons.rate import PiecewiseLinear
@@ -476,69 +477,32 @@ def run(config: Scarpetta2001Config, progress: Progress) -> Result:
 
 
 def _params(config: Scarpetta2001Config, local: LinearOscillator, imp: Imprint) -> dict[str, Any]:
-    d = derived(config.model)
-    window = imp.window
-    return {
-        "n_units": {"value": config.model.n_units, "unit": "1", "source": "from the paper"},
-        "alpha": {"value": local.alpha, "unit": "1/s", "source": "chosen"},
-        "beta": {"value": float(local.beta), "unit": "1/s", "source": "chosen (beta = gamma)"},
-        "gamma": {
-            "value": float(local.gamma),
-            "unit": "1/s",
-            "source": "derived: alpha^2 + beta gamma = omega_int^2",
-        },
-        "J0": {"value": d["J0"], "unit": "1/s", "source": "derived from Fig 3 via eqs (11)-(12)"},
-        "intrinsic_hz": {"value": d["intrinsic_hz"], "unit": "Hz", "source": "derived from Fig 3"},
-        "imprint_hz": {"value": config.model.imprint_hz, "unit": "Hz", "source": "from the paper"},
-        "fig3_hz": {"value": list(config.model.fig3_hz), "unit": "Hz", "source": "from the paper"},
-        "fig3_a1": {
-            "value": [x * config.model.a1_unit for x in config.model.fig3_a1],
-            "unit": "s",
-            "source": "from the paper (0.1, 1.1), read in ms (chosen unit)",
-        },
-        "a0": {
-            "value": getattr(window, "a0", None),
-            "unit": "1",
-            "source": "derived: J0 a0 = 2 alpha - residual_damping",
-        },
-        "a1_fig2": {
-            "value": getattr(window, "a1", None),
-            "unit": "s",
-            "source": "derived: resonance at imprint_hz",
-        },
-        "residual_damping": {
-            "value": config.model.residual_damping,
-            "unit": "1/s",
-            "source": "chosen",
-        },
-        "drive_amplitude": {"value": config.drive.amplitude, "unit": "u/s", "source": "chosen"},
-        "u_star": {"value": config.nonlinear.u_star, "unit": "u", "source": "chosen"},
-        "g_u": {
-            "value": {
-                "knots": list(config.nonlinear.gu_knots),
-                "values": list(config.nonlinear.gu_values),
-            },
-            "unit": "u -> 1",
-            "source": "chosen (Fig 1B shape)",
-        },
-        "g_v": {
-            "value": {
-                "knots": list(config.nonlinear.gv_knots),
-                "values": list(config.nonlinear.gv_values),
-            },
-            "unit": "v -> 1",
-            "source": "chosen",
-        },
-        "learning_periods": {
-            "value": config.model.learning_periods,
-            "unit": "periods",
-            "source": "chosen",
-        },
-        "dt_nonlinear": {"value": config.sim.dt_nonlinear, "unit": "s", "source": "chosen"},
-        "dt_linear": {"value": config.sim.dt_linear, "unit": "s", "source": "chosen"},
-        "eta_J": {"value": imp.eta_J, "unit": "1/s per (u^2 s)", "source": "derived from J0"},
-        "eta_W": {"value": imp.eta_W, "unit": "1/s per (u^2 s)", "source": "derived: tuned eta_W"},
-    }
+    d, m, nl = derived(config.model), config.model, config.nonlinear
+    w: Any = imp.window
+    rows = [
+        ("n_units", m.n_units, "1", "from the paper"),
+        ("alpha", local.alpha, "1/s", "chosen"),
+        ("beta", float(local.beta), "1/s", "chosen (beta = gamma)"),
+        ("gamma", float(local.gamma), "1/s", "derived: alpha^2 + beta gamma = omega_int^2"),
+        ("J0", d["J0"], "1/s", "derived from Fig 3 via eqs (11)-(12)"),
+        ("intrinsic_hz", d["intrinsic_hz"], "Hz", "derived from Fig 3"),
+        ("imprint_hz", m.imprint_hz, "Hz", "from the paper"),
+        ("fig3_hz", list(m.fig3_hz), "Hz", "from the paper"),
+        ("fig3_a1", [x * m.a1_unit for x in m.fig3_a1], "s", "from the paper, read in ms (chosen)"),
+        ("a0", w.a0, "1", "derived: J0 a0 = 2 alpha - residual_damping"),
+        ("a1_fig2", w.a1, "s", "derived: resonance at imprint_hz"),
+        ("residual_damping", m.residual_damping, "1/s", "chosen"),
+        ("drive_amplitude", config.drive.amplitude, "u/s", "chosen"),
+        ("u_star", nl.u_star, "u", "chosen"),
+        ("g_u", {"knots": list(nl.gu_knots), "values": list(nl.gu_values)}, "u -> 1", "chosen"),
+        ("g_v", {"knots": list(nl.gv_knots), "values": list(nl.gv_values)}, "v -> 1", "chosen"),
+        ("learning_periods", m.learning_periods, "periods", "chosen"),
+        ("dt_nonlinear", config.sim.dt_nonlinear, "s", "chosen"),
+        ("dt_linear", config.sim.dt_linear, "s", "chosen"),
+        ("eta_J", imp.eta_J, "1/(s^2 u^2)", "derived from J0"),
+        ("eta_W", imp.eta_W, "1/(s^2 u^2)", "derived: tuned eta_W"),
+    ]
+    return {name: {"value": v, "unit": unit, "source": src} for name, v, unit, src in rows}
 
 
 def _attractors(
@@ -597,46 +561,6 @@ def _attractors(
         coords={"g_u": list(outputs), "input_deg": ("input_deg", deg, {"units": "degree"})},
     )
     return ds, plots.angle_maps(deg, outputs), metrics
-
-
-def recall_quality(
-    alpha: float,
-    beta: float,
-    gamma: float,
-    xi: np.ndarray,
-    freqs: np.ndarray,
-    J0: float,
-    windows: list[Any],
-) -> tuple[bool, np.ndarray]:
-    """(stable, overlap |xi_mu^dagger u+| / |u+| for each stored pattern driven at its frequency).
-
-    J and W (eq 9, tuned rates) act only in the real span S of the stored patterns, so the
-    linear network is solved there: eigenvalues of the 4P x 4P reduced system (plus the stable
-    uncoupled oscillators outside S) and H^{-1} = (I - Q M (D0 + M)^{-1} Q^T) / D0 (Woodbury).
-    """
-    p, n = xi.shape
-    q, _ = np.linalg.qr(np.concatenate([xi.real, xi.imag]).T)
-    xs = xi @ q  # patterns in the basis of S, (P, 2P)
-    w0 = 2 * math.pi * freqs
-    c = np.array([np.conj(win.fourier(w)) for win, w in zip(windows, w0, strict=True)])
-    r = (alpha**2 + w0**2) / (beta * gamma)
-    j_s = J0 * np.real((xs.T * c) @ xs.conj())
-    w_s = J0 * np.real((xs.T * (r * gamma * c / (alpha + 1j * w0))) @ xs.conj())
-    k = j_s.shape[0]
-    eye = np.eye(k)
-    reduced = np.block([[j_s - alpha * eye, -beta * eye], [gamma * eye + w_s, -alpha * eye]])
-    stable = bool(np.linalg.eigvals(reduced).real.max() < 0)
-    quality = np.zeros(p)
-    for f in np.unique(freqs):
-        w = 2 * math.pi * f
-        d0 = alpha**2 + beta * gamma - w * w + 2j * alpha * w
-        m = -(1j * w + alpha) * j_s + beta * w_s
-        mine = np.flatnonzero(freqs == f)
-        proj = xs[mine].T  # (2P, m)
-        corr = q @ (m @ np.linalg.solve(d0 * eye + m, proj))
-        u = ((alpha + 1j * w) / d0) * (xi[mine].T - corr)
-        quality[mine] = np.abs(np.sum(xi[mine].conj().T * u, axis=0)) / np.linalg.norm(u, axis=0)
-    return stable, quality
 
 
 def _capacity(

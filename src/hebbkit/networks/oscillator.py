@@ -16,7 +16,8 @@ prefactor).
 - :func:`eq10_response`, :func:`resonance_frequency` (eq 11), :func:`small_window_resonance`
   (eqs 11-12) and :func:`kernel_for_resonance` (the inverse design).
 - :func:`drive_components`: complex amplitude at the drive frequency, overlaps and lock fraction
-  of a simulated response.
+  of a simulated response; :func:`recall_quality`: recall of many stored patterns in linear
+  theory (the capacity study).
 """
 
 from __future__ import annotations
@@ -388,7 +389,7 @@ class Imprint:
         Imprinting frequency omega0 / 2 pi in Hz, > 0.
     window : a learning window of ``hebbkit.rules.windows``.
     eta_J, eta_W : float
-        Learning rates of J and W, in 1/(s (u s)^2... ) so that J, W are in 1/s; > 0.
+        Learning rates of J and W in 1/(s^2 u^2), so that J and W come out in 1/s; > 0.
     duration : float
         Learning time T in s, > 0 (a whole number of periods for the time-domain rule).
     """
@@ -567,3 +568,43 @@ def drive_components(
     total = np.sum(ac * ac, axis=(0, 2))
     residual = np.sum((u - fitted) ** 2, axis=(0, 2))
     return u_plus, 1.0 - residual / np.maximum(total, np.finfo(float).tiny)
+
+
+def recall_quality(
+    alpha: float,
+    beta: float,
+    gamma: float,
+    xi: np.ndarray,
+    freqs: np.ndarray,
+    J0: float,
+    windows: list[Any],
+) -> tuple[bool, np.ndarray]:
+    """(stable, overlap |xi_mu^dagger u+| / |u+| for each stored pattern driven at its frequency).
+
+    J and W (eq 9, tuned rates) act only in the real span S of the stored patterns, so the
+    linear network is solved there: eigenvalues of the 4P x 4P reduced system (plus the stable
+    uncoupled oscillators outside S) and H^{-1} = (I - Q M (D0 + M)^{-1} Q^T) / D0 (Woodbury).
+    """
+    p, n = xi.shape
+    q, _ = np.linalg.qr(np.concatenate([xi.real, xi.imag]).T)
+    xs = xi @ q  # patterns in the basis of S, (P, 2P)
+    w0 = 2 * math.pi * freqs
+    c = np.array([np.conj(win.fourier(w)) for win, w in zip(windows, w0, strict=True)])
+    r = (alpha**2 + w0**2) / (beta * gamma)
+    j_s = J0 * np.real((xs.T * c) @ xs.conj())
+    w_s = J0 * np.real((xs.T * (r * gamma * c / (alpha + 1j * w0))) @ xs.conj())
+    k = j_s.shape[0]
+    eye = np.eye(k)
+    reduced = np.block([[j_s - alpha * eye, -beta * eye], [gamma * eye + w_s, -alpha * eye]])
+    stable = bool(np.linalg.eigvals(reduced).real.max() < 0)
+    quality = np.zeros(p)
+    for f in np.unique(freqs):
+        w = 2 * math.pi * f
+        d0 = alpha**2 + beta * gamma - w * w + 2j * alpha * w
+        m = -(1j * w + alpha) * j_s + beta * w_s
+        mine = np.flatnonzero(freqs == f)
+        proj = xs[mine].T  # (2P, m)
+        corr = q @ (m @ np.linalg.solve(d0 * eye + m, proj))
+        u = ((alpha + 1j * w) / d0) * (xi[mine].T - corr)
+        quality[mine] = np.abs(np.sum(xi[mine].conj().T * u, axis=0)) / np.linalg.norm(u, axis=0)
+    return stable, quality

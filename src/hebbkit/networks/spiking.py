@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -15,9 +15,10 @@ from ..neurons.spiking import LIF
 class SpikingFeedForward:
     """n_pre spike sources -> n_post LIF neurons through plastic weights w (post, pre).
 
-    The post neurons do not interact, so they are a batch of independent neurons that share
-    their input trains. Initial weights are ``w0`` (one value per input, copied to every post
-    neuron) if given, otherwise uniform in ``w_init`` drawn by ``default_rng([seed, 1 << 40])``.
+    The post neurons do not interact: they are a batch of independent neurons that share
+    their input trains, or (``inputs="independent"``) a batch of independent networks.
+    Initial weights are ``w0`` (one value per input, copied to every post neuron) if given,
+    otherwise uniform in ``w_init`` drawn by ``default_rng([seed, 1 << 40])``.
 
     Parameters
     ----------
@@ -28,6 +29,10 @@ class SpikingFeedForward:
         Range of the uniform initial weights (weight units).
     w0 : tuple of float, optional
         Explicit initial weights, one per input.
+    inputs : {"shared", "independent"}
+        "shared": every neuron sees the same n_pre trains. "independent": each neuron has its
+        own n_pre trains (source id i * n_pre + j feeds synapse (i, j)), so the layer is a batch
+        of n_post independent single-neuron networks run in one call.
     """
 
     kind: ClassVar[str] = "spiking"
@@ -37,6 +42,7 @@ class SpikingFeedForward:
     neuron: LIF = LIF()
     w_init: tuple[Weight, Weight] = (0.0, 0.01)
     w0: tuple[Weight, ...] | None = None
+    inputs: Literal["shared", "independent"] = "shared"
 
     def _check(self) -> None:
         if self.w_init[1] < self.w_init[0]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import itertools
-import marshal
 import math
 import zlib
 from typing import Any
@@ -120,11 +119,8 @@ def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
     g = register_jitable(transfer_py)
     # numba's cache checks only this file's timestamp; the closure's values are part of the
     # cache key, so a checksum of the inlined functions' code makes an edited rule recompile
-    source_key = zlib.crc32(
-        b"".join(
-            marshal.dumps(f.__code__) for f in (dw_py, target_py, transfer_py, SoftBounds.factor)
-        )
-    )
+    inlined = (dw_py, target_py, transfer_py, SoftBounds.factor)
+    source_key = zlib.crc32(b"".join(_code_bytes(f.__code__) for f in inlined))
 
     @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", nogil=True)
     def step(
@@ -230,10 +226,17 @@ def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
                             w = min(max(w, hmin), hmax)
                             row[j] = w
                             acc += w * x_next[j]
-                    else:
+                    elif g0 != 0:
                         for j in range(n_pre):
                             w = row[j]
                             w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
+                            row[j] = w
+                            acc += w * x_next[j]
+                    else:
+                        # the common case (no weight dependence) gets the shortest loop
+                        for j in range(n_pre):
+                            w = row[j]
+                            w = w + dt * dw(w, x[j], yi, ai, bv[j], p)
                             row[j] = w
                             acc += w * x_next[j]
                     s_next[i] = acc
@@ -255,6 +258,15 @@ def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
                         break
 
     return step
+
+
+def _code_bytes(code: Any) -> bytes:
+    """The bytecode and constants of ``code``, recursively (marshal's output depends on
+    reference counts, so it differs between processes)."""
+    parts = [code.co_code, repr(code.co_names).encode()]
+    for const in code.co_consts:
+        parts.append(_code_bytes(const) if hasattr(const, "co_code") else repr(const).encode())
+    return b"".join(parts)
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")

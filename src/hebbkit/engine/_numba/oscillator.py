@@ -132,14 +132,6 @@ def _rhs(u, v, t, alpha, beta, gamma, I0, JW, xr, xim, omega, cu, pu, cv, pv, gu
             dv[b, i] = -alpha * v[b, i] + gamma * gu[b, i] + h[b, n + i]
 
 
-@numba.njit(cache=True)
-def _shifted(out, x, c, y):  # type: ignore[no-untyped-def]
-    b_n, n = x.shape
-    for b in range(b_n):
-        for i in range(n):
-            out[b, i] = x[b, i] + c * y[b, i]
-
-
 @numba.njit(cache=True, fastmath=_FAST)
 def nonlinear_steps(  # type: ignore[no-untyped-def]
     u0,
@@ -171,99 +163,61 @@ def nonlinear_steps(  # type: ignore[no-untyped-def]
     gu = np.empty((b_n, n))
     gv = np.empty((b_n, n))
     h = np.empty((b_n, 2 * n))
-    k1u, k1v = np.empty((b_n, n)), np.empty((b_n, n))
-    k2u, k2v = np.empty((b_n, n)), np.empty((b_n, n))
-    k3u, k3v = np.empty((b_n, n)), np.empty((b_n, n))
-    k4u, k4v = np.empty((b_n, n)), np.empty((b_n, n))
-    su, sv = np.empty((b_n, n)), np.empty((b_n, n))
+    ku = np.empty((4, b_n, n))
+    kv = np.empty((4, b_n, n))
+    su = np.empty((b_n, n))
+    sv = np.empty((b_n, n))
+    stages = 4 if rk4 else 1
+    # RK4 stage s is evaluated at t + offset[s] dt from u + offset[s] dt k_{s-1}; one call site
+    # for the right-hand side keeps the compiled code (and the JIT time) small.
+    offset = np.array([0.0, 0.5, 0.5, 1.0])
     sixth = dt / 6.0
     for k in range(n_steps):
         t = (step0 + k) * dt
-        _rhs(
-            u, v, t, alpha, beta, gamma, I0, JW, xr, xim, omega, cu, pu, cv, pv, gu, gv, h, k1u, k1v
-        )
-        if rk4:
-            _shifted(su, u, 0.5 * dt, k1u)
-            _shifted(sv, v, 0.5 * dt, k1v)
-            _rhs(
-                su,
-                sv,
-                t + 0.5 * dt,
-                alpha,
-                beta,
-                gamma,
-                I0,
-                JW,
-                xr,
-                xim,
-                omega,
-                cu,
-                pu,
-                cv,
-                pv,
-                gu,
-                gv,
-                h,
-                k2u,
-                k2v,
-            )
-            _shifted(su, u, 0.5 * dt, k2u)
-            _shifted(sv, v, 0.5 * dt, k2v)
-            _rhs(
-                su,
-                sv,
-                t + 0.5 * dt,
-                alpha,
-                beta,
-                gamma,
-                I0,
-                JW,
-                xr,
-                xim,
-                omega,
-                cu,
-                pu,
-                cv,
-                pv,
-                gu,
-                gv,
-                h,
-                k3u,
-                k3v,
-            )
-            _shifted(su, u, dt, k3u)
-            _shifted(sv, v, dt, k3v)
-            _rhs(
-                su,
-                sv,
-                t + dt,
-                alpha,
-                beta,
-                gamma,
-                I0,
-                JW,
-                xr,
-                xim,
-                omega,
-                cu,
-                pu,
-                cv,
-                pv,
-                gu,
-                gv,
-                h,
-                k4u,
-                k4v,
-            )
+        for s in range(stages):
+            c = offset[s] * dt
             for b in range(b_n):
                 for i in range(n):
-                    u[b, i] += sixth * (k1u[b, i] + 2.0 * k2u[b, i] + 2.0 * k3u[b, i] + k4u[b, i])
-                    v[b, i] += sixth * (k1v[b, i] + 2.0 * k2v[b, i] + 2.0 * k3v[b, i] + k4v[b, i])
-        else:
-            for b in range(b_n):
-                for i in range(n):
-                    u[b, i] += dt * k1u[b, i]
-                    v[b, i] += dt * k1v[b, i]
+                    if s == 0:
+                        su[b, i] = u[b, i]
+                        sv[b, i] = v[b, i]
+                    else:
+                        su[b, i] = u[b, i] + c * ku[s - 1, b, i]
+                        sv[b, i] = v[b, i] + c * kv[s - 1, b, i]
+            _rhs(
+                su,
+                sv,
+                t + c,
+                alpha,
+                beta,
+                gamma,
+                I0,
+                JW,
+                xr,
+                xim,
+                omega,
+                cu,
+                pu,
+                cv,
+                pv,
+                gu,
+                gv,
+                h,
+                ku[s],
+                kv[s],
+            )
+        for b in range(b_n):
+            for i in range(n):
+                if rk4:
+                    u[b, i] += sixth * (
+                        ku[0, b, i] + 2.0 * ku[1, b, i] + 2.0 * ku[2, b, i] + ku[3, b, i]
+                    )
+                    v[b, i] += sixth * (
+                        kv[0, b, i] + 2.0 * kv[1, b, i] + 2.0 * kv[2, b, i] + kv[3, b, i]
+                    )
+                else:
+                    u[b, i] += dt * ku[0, b, i]
+                    v[b, i] += dt * kv[0, b, i]
         if (k + 1) % stride == 0:
             r = (k + 1) // stride - 1
             bad = False

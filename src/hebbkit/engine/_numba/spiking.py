@@ -83,6 +83,7 @@ def run_network(
     itabs,
     ptr,
     ids,
+    independent,
     stride,
     rec_v,
     rec_g,
@@ -130,8 +131,15 @@ def run_network(
             spiked[i] = v[i] > V_th
         i_r1, i_r2, i_o1, i_o2 = itabs[0, m], itabs[1, m], itabs[2, m], itabs[3, m]
         for n in range(ptr[k], ptr[k + 1]):
-            j = ids[n]
-            for i in range(n_post):
+            if independent:
+                i_lo = ids[n] // n_pre
+                i_hi = i_lo + 1
+                j = ids[n] - i_lo * n_pre
+            else:
+                i_lo = 0
+                i_hi = n_post
+                j = ids[n]
+            for i in range(i_lo, i_hi):
                 g[i] += w[i, j]
                 dw = _dep(X[2, i, j] * i_o1, X[1, i, j] * i_r2, p[A2M], p[A3M])
                 if mu != 0.0:

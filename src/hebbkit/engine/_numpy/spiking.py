@@ -75,6 +75,7 @@ def run_network(
     itabs: np.ndarray,
     ptr: np.ndarray,
     ids: np.ndarray,
+    independent: int,
     stride: int,
     rec_v: np.ndarray,
     rec_g: np.ndarray,
@@ -89,13 +90,15 @@ def run_network(
     (3) each input spike of the step adds its weight to g, depresses by the post traces, then
     bumps the pre traces; (4) each spiking neuron potentiates by the pre traces (including the
     step's own input spikes: zero lag counts as pre-before-post), bumps its post traces and
-    resets. Traces are stored scaled, x = X exp(-(k - kref) dt / tau); ``tabs[t, m]`` holds
-    exp(m dt/tau_t) and ``itabs`` its inverse, and every J = tabs.shape[1] - 1 absolute steps
-    X is rescaled so the exponents stay bounded.
+    resets. With ``independent`` each post neuron has its own inputs: input id
+    i * n_pre + j is synapse (i, j). Traces are stored scaled, x = X exp(-(k - kref) dt / tau);
+    ``tabs[t, m]`` holds exp(m dt/tau_t) and ``itabs`` its inverse, and every
+    J = tabs.shape[1] - 1 absolute steps X is rescaled so the exponents stay bounded.
     """
     tau_m, E_L, V_th, V_reset, ref_steps, E_syn, dt, P_m, P_s, c, cond = nrn
     J = tabs.shape[1] - 1
     lo, hi, mu = p[sp.W_MIN], p[sp.W_MAX], p[sp.MU]
+    n_pre = w.shape[1]
     n_rec = 0
     for k in range(n_steps):
         ka = k0 + k
@@ -112,18 +115,19 @@ def run_network(
         ref[:] = np.maximum(ref - 1.0, 0.0)
         spiked = np.flatnonzero(v > V_th)
         for n in range(ptr[k], ptr[k + 1]):
-            j = ids[n]
-            g += w[:, j]
+            rows = slice(ids[n] // n_pre, ids[n] // n_pre + 1) if independent else slice(None)
+            j = ids[n] % n_pre if independent else ids[n]
+            g[rows] += w[rows, j]
             dw = R.depression(
-                X[2, :, j] * itabs[2, m], X[1, :, j] * itabs[1, m], p[sp.A2M], p[sp.A3M]
+                X[2, rows, j] * itabs[2, m], X[1, rows, j] * itabs[1, m], p[sp.A2M], p[sp.A3M]
             )
             if mu != 0.0:
-                dw = dw * R.factor_minus(w[:, j], lo, hi, mu)
-            w[:, j] = np.minimum(np.maximum(w[:, j] + dw, lo), hi)
-            X[2, :, j] *= p[sp.KEEP_O_PRE]
-            X[3, :, j] *= p[sp.KEEP_O_PRE]
-            X[0, :, j] = p[sp.KEEP_R_PRE] * X[0, :, j] + tabs[0, m]
-            X[1, :, j] = p[sp.KEEP_R_PRE] * X[1, :, j] + tabs[1, m]
+                dw = dw * R.factor_minus(w[rows, j], lo, hi, mu)
+            w[rows, j] = np.minimum(np.maximum(w[rows, j] + dw, lo), hi)
+            X[2, rows, j] *= p[sp.KEEP_O_PRE]
+            X[3, rows, j] *= p[sp.KEEP_O_PRE]
+            X[0, rows, j] = p[sp.KEEP_R_PRE] * X[0, rows, j] + tabs[0, m]
+            X[1, rows, j] = p[sp.KEEP_R_PRE] * X[1, rows, j] + tabs[1, m]
         for i in spiked:
             dw = R.potentiation(X[0, i] * itabs[0, m], X[3, i] * itabs[3, m], p[sp.A2P], p[sp.A3P])
             if mu != 0.0:

@@ -1,0 +1,113 @@
+"""One thread count per process for every pool hebbkit's work runs on: numba's and BLAS's.
+
+numba's parallel kernels and OpenBLAS each start a pool of one thread per core; used together
+on a small machine they oversubscribe the cores and spin against each other. :func:`set_threads`
+gives both the same count. The default comes from the environment variable
+``HEBBKIT_NUM_THREADS`` (the CLI's ``--threads`` sets it through :func:`set_threads`).
+
+BLAS pools are resized through ``threadpoolctl`` when it is installed, and otherwise by calling
+``openblas_set_num_threads`` (under any of its wheel-mangled names) in every OpenBLAS library
+the process has loaded. XLA (jax) sizes its CPU pool once, when jax starts its backend: if jax
+has not started yet, one thread also turns off XLA's multi-threaded Eigen through ``XLA_FLAGS``;
+otherwise jax keeps the threads it has.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from typing import Any
+
+from .errors import ParameterError
+
+ENV = "HEBBKIT_NUM_THREADS"
+_BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_OPENBLAS_SETTERS = (
+    "openblas_set_num_threads",
+    "openblas_set_num_threads64_",
+    "scipy_openblas_set_num_threads",
+    "scipy_openblas_set_num_threads64_",
+)
+_state: dict[str, Any] = {"threads": None, "defaulted": False}
+
+
+def set_threads(n: int | None = None) -> int:
+    """Use ``n`` threads (>= 1) in numba and BLAS; None reads ``HEBBKIT_NUM_THREADS``, else
+    the number of cores. Returns the count applied."""
+    if n is None:
+        text = os.environ.get(ENV, "").strip()
+        try:
+            n = int(text) if text else (os.cpu_count() or 1)
+        except ValueError:
+            raise ParameterError(ENV, "must be an integer >= 1", text) from None
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ParameterError("threads", "must be an integer >= 1", n)
+    os.environ[ENV] = str(n)
+    for name in _BLAS_ENV:  # for libraries loaded later and for child processes
+        os.environ[name] = str(n)
+    _set_numba(n)
+    _set_blas(n)
+    _set_xla(n)
+    _state["threads"] = n
+    return n
+
+
+def threads() -> int | None:
+    """The count set by :func:`set_threads` in this process, or None if it was never called."""
+    return _state["threads"]  # type: ignore[no-any-return]
+
+
+def apply_default() -> None:
+    """Apply ``HEBBKIT_NUM_THREADS`` once per process if it is set (called by ``simulate``)."""
+    if _state["defaulted"]:
+        return
+    _state["defaulted"] = True
+    if _state["threads"] is None and os.environ.get(ENV, "").strip():
+        set_threads()
+
+
+def _set_numba(n: int) -> None:
+    if "numba" not in sys.modules:
+        # numba sizes its pool from this at import; importing numba here would cost 0.3 s.
+        os.environ["NUMBA_NUM_THREADS"] = str(min(n, os.cpu_count() or n))
+        return
+    import numba
+
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
+def _set_blas(n: int) -> None:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        for path in _loaded_openblas():
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for name in _OPENBLAS_SETTERS:
+                setter = getattr(lib, name, None)
+                if setter is not None:
+                    setter(ctypes.c_int(n))
+                    break
+        return
+    threadpool_limits(limits=n, user_api="blas")
+
+
+def _loaded_openblas() -> list[str]:
+    try:
+        with open("/proc/self/maps") as maps:
+            lines = maps.read().splitlines()
+    except OSError:  # not Linux: the environment variables above apply to later loads only
+        return []
+    paths = {line.split()[-1] for line in lines if "openblas" in line.lower()}
+    return sorted(p for p in paths if p.startswith("/"))
+
+
+def _set_xla(n: int) -> None:
+    if "jax" in sys.modules or n > 1:
+        return
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_cpu_multi_thread_eigen" not in flags:
+        os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false").strip()

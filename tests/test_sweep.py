@@ -1,0 +1,154 @@
+"""Sweeps: expansion validates every point, the Zarr result has the sweep axes as dimensions,
+an interrupted sweep resumes with every point stored exactly once, and a Dask cluster that loses
+a worker gives the same numbers as the serial run.
+
+The experiment swept is `hebb-bounds`: its metric `soft_decay_w_star` is the closed form
+gamma2 c / (gamma2 c + gamma0) of the soft-bound + decay steady state, an independent reference
+for the values stored in each cell."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from hebbkit import sweep as sw
+from hebbkit._progress import Progress
+from hebbkit.errors import ConfigError
+
+BASE = {"t_stop": 0.5, "dt": 0.0025, "pre": [0.5, 1.0, 2.0], "post": 1.0, "gamma2": 1.0}
+GAMMA0 = [0.25, 0.5, 1.0]
+W0 = [0.1, 0.2]
+
+
+def _sweep() -> sw.Sweep:
+    return sw.Sweep(experiment="hebb-bounds", base=BASE, grid={"gamma0": GAMMA0, "w0": W0})
+
+
+def _closed_form(gamma0: float) -> np.ndarray:
+    c = np.array(BASE["pre"]) * BASE["post"]
+    return BASE["gamma2"] * c / (BASE["gamma2"] * c + gamma0)
+
+
+def test_bad_point_fails_at_expansion_with_its_dotted_path():
+    bad = sw.Sweep(experiment="hebb-bounds", base=BASE, grid={"gamma0": [0.5, -1.0]})
+    with pytest.raises(ConfigError, match=r"sweep point \(gamma0=-1\.0\): gamma0: input should be"):
+        sw.points(bad)
+    with pytest.raises(ConfigError, match=r"sweep\.grid\.w0: must be a non-empty list"):
+        sw.Sweep(experiment="hebb-bounds", grid={"w0": []})
+
+
+def test_point_key_is_a_content_hash():
+    a, b = sw.points(_sweep())[:2]
+    assert a.key != b.key
+    assert a.key == sw.point_key("hebb-bounds", dict(a.config))
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory) -> xr.Dataset:
+    store = tmp_path_factory.mktemp("serial") / "serial.zarr"
+    return sw.run_sweep(_sweep(), store, executor="serial")
+
+
+def test_result_has_sweep_dims_coords_and_closed_form_values(serial):
+    assert serial["done"].dims == ("gamma0", "w0")
+    assert serial["gamma0"].values.tolist() == GAMMA0
+    assert serial["w0"].values.tolist() == W0
+    assert bool(serial["done"].all())
+    star = serial["soft_decay_w_star"]
+    assert star.dims == ("gamma0", "w0", "soft_decay_w_star_dim0")
+    for g in GAMMA0:
+        for w in W0:
+            np.testing.assert_allclose(star.sel(gamma0=g, w0=w).values, _closed_form(g), rtol=1e-12)
+    assert len(set(serial["point_key"].values.ravel())) == len(GAMMA0) * len(W0)
+
+
+def test_rerun_skips_finished_points(tmp_path, serial):
+    store = tmp_path / "again.zarr"
+    first = sw.run_sweep(_sweep(), store, executor="serial")
+    again = sw.run_sweep(_sweep(), store, executor="serial")
+    assert first.attrs["points_run"] == 6 and again.attrs["points_run"] == 0
+    xr.testing.assert_identical(again.drop_attrs(), serial.drop_attrs())
+
+
+def test_killed_sweep_resumes_with_every_point_once(tmp_path, serial):
+    slow = {**BASE, "t_stop": 20.0}  # ~0.2 s a point, so the kill lands mid-sweep
+    grid = {"gamma0": [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], "w0": W0}
+    spec = tmp_path / "slow.toml"
+    spec.write_text(
+        'experiment = "hebb-bounds"\n[base]\n'
+        + "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in slow.items())
+        + "[grid]\n"
+        + "".join(f"{k} = {v!r}\n" for k, v in grid.items())
+    )
+    store = tmp_path / "slow.zarr"
+    cmd = [sys.executable, "-m", "hebbkit", "sweep", str(spec), "--out", str(store)]
+    proc = subprocess.Popen([*cmd, "--executor", "serial"], stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if store.exists():
+            try:
+                done = int(sw.load(store)["done"].sum())
+            except (OSError, ValueError, KeyError):
+                done = 0
+            if done >= 3:
+                proc.send_signal(signal.SIGKILL)
+                break
+        time.sleep(0.05)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the sweep finished before it could be killed"
+    interrupted = int(sw.load(store)["done"].sum())
+    assert 3 <= interrupted < 16
+    out = subprocess.run([*cmd, "--executor", "serial"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert f"ran {16 - interrupted} points; 16 of 16 done" in out.stdout
+    ds = sw.load(store)
+    keys = [p.key for p in sw.points(sw.from_toml(spec)[0])]
+    assert sorted(ds["point_key"].values.ravel().tolist()) == sorted(keys)
+    for g in grid["gamma0"]:
+        np.testing.assert_allclose(
+            ds["soft_decay_w_star"].sel(gamma0=g).values, np.tile(_closed_form(g), (2, 1))
+        )
+
+
+class _KillOneWorker(Progress):
+    """After the first finished point, kill one of the cluster's worker processes."""
+
+    def __init__(self, client):
+        self.client = client
+        self.killed = None
+
+    def track(self, items, description, total=None):
+        for item in items:
+            if self.killed is None:
+                pids = self.client.run(os.getpid)
+                self.killed = pids[sorted(pids)[0]]
+                os.kill(self.killed, signal.SIGKILL)
+            yield item
+
+
+def test_dask_cluster_losing_a_worker_matches_serial(tmp_path, serial):
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        progress = _KillOneWorker(client)
+        ds = sw.run_sweep(
+            _sweep(), tmp_path / "dask.zarr", executor="dask", client=client, progress=progress
+        )
+    assert progress.killed is not None
+    assert ds.attrs["points_run"] == 6 and bool(ds["done"].all())
+    xr.testing.assert_identical(ds.drop_attrs(), serial.drop_attrs())
+
+
+def test_processes_executor_matches_serial(tmp_path, serial):
+    ds = sw.run_sweep(_sweep(), tmp_path / "pool.zarr", executor="processes", workers=2)
+    xr.testing.assert_identical(ds.drop_attrs(), serial.drop_attrs())
