@@ -14,19 +14,51 @@ from hebbkit.neurons.rate import TRANSFERS
 from hebbkit.rules import RULES
 
 
-def _registered() -> list[type]:
-    classes: list[type] = [*RULES.values(), *TRANSFERS.values()]
-    for module, name in [
-        ("hebbkit.rules.windows", "WINDOWS"),
-        ("hebbkit.neurons.spiking", "NEURONS"),
-        ("hebbkit.networks", "NETWORKS"),
-    ]:
-        try:
-            registry = getattr(__import__(module, fromlist=[name]), name)
-        except (ImportError, AttributeError):
-            continue
-        classes.extend(registry.values())
-    return classes
+def _registered() -> list[tuple[type, dict]]:
+    """Every public parameter class, with the smallest valid arguments it needs."""
+    import numpy as np
+
+    from hebbkit import drives
+    from hebbkit.networks.feedforward import FeedForward
+    from hebbkit.networks.oscillator import Imprint, LinearOscillator, Oscillator, OscillatoryDrive
+    from hebbkit.networks.spiking import SpikingFeedForward
+    from hebbkit.neurons import spiking
+    from hebbkit.rules.windows import WINDOWS, ExponentialWindow
+
+    eye = np.eye(2)
+    xi = np.array([1.0, 1.0j]) / np.sqrt(2)
+    osc = {"alpha": 100.0, "beta": 250.0, "gamma": 250.0, "J": eye, "W": eye}
+    needs: dict[type, dict] = {
+        FeedForward: {"n_pre": 3, "n_post": 2},
+        LinearOscillator: osc,
+        Oscillator: osc,
+        OscillatoryDrive: {"xi": xi, "frequency": 41.0},
+        Imprint: {
+            "xi": xi,
+            "frequency": 41.0,
+            "window": ExponentialWindow(),
+            "eta_J": 1.0,
+            "eta_W": 1.0,
+            "duration": 1.0,
+        },
+        SpikingFeedForward: {"n_pre": 3, "n_post": 1},
+        spiking.SpikeTrains: {"times": np.array([0.01, 0.02]), "indices": np.array([0, 1])},
+        WINDOWS.get("callable", type(None)): {"fn": np.exp},
+        drives.GaussianDrive: {"cov": eye},
+        drives.DataDrive: {"data": np.ones((4, 2))},
+        drives.ArrayDrive: {"pre": np.ones((4, 2))},
+    }
+    classes = [
+        *RULES.values(),
+        *TRANSFERS.values(),
+        *WINDOWS.values(),
+        *needs,
+        spiking.LIF,
+        spiking.PoissonInput,
+        spiking.AdExClopath,
+        drives.ConstantRates,
+    ]
+    return [(cls, needs.get(cls, {})) for cls in dict.fromkeys(classes) if cls is not type(None)]
 
 
 def _bad_values(info) -> list[object]:
@@ -50,23 +82,26 @@ def _bad_values(info) -> list[object]:
 
 
 def _cases():
-    for cls in _registered():
+    for cls, needs in _registered():
         for name, info in getattr(cls, "__pydantic_fields__", {}).items():
             for value in _bad_values(info):
-                yield pytest.param(cls, name, value, id=f"{cls.__name__}.{name}={value!r}")
+                yield pytest.param(cls, needs, name, value, id=f"{cls.__name__}.{name}={value!r}")
 
 
-@pytest.mark.parametrize(("cls", "name", "value"), list(_cases()))
-def test_out_of_range_parameter_is_named_in_one_line(cls, name, value):
+@pytest.mark.parametrize(("cls", "needs", "name", "value"), list(_cases()))
+def test_out_of_range_parameter_is_named_in_one_line(cls, needs, name, value):
+    cls(**needs)  # the valid baseline constructs
     with pytest.raises(ParameterError) as info:
-        cls(**{name: value})
+        cls(**{**needs, name: value})
     message = str(info.value)
     assert message.startswith(f"{cls.__name__}.{name}:"), message
     assert "\n" not in message
 
 
 def test_every_registered_class_is_walked():
-    assert len(list(_cases())) >= 2 * len(_registered()) - 5
+    classes = _registered()
+    assert len(classes) >= 30
+    assert len(list(_cases())) >= 2 * len(classes)
 
 
 def _cli(*args: str, cwd) -> subprocess.CompletedProcess[str]:

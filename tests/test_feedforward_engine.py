@@ -14,7 +14,7 @@ from hebbkit.drives import ArrayDrive, ConstantRates, DataDrive, GaussianDrive
 from hebbkit.engine import Record, simulate
 from hebbkit.errors import DivergenceError, ParameterError
 from hebbkit.networks.feedforward import FeedForward
-from hebbkit.neurons.rate import Linear, Tanh
+from hebbkit.neurons.rate import Linear, PiecewiseLinear, Rectified, Sigmoid, Tanh
 from hebbkit.rules import rate as R
 from reference import rate as reference
 from tolerances import F32_VS_F64, SAME_ALGORITHM_F64, WHOLE_RUN_F64
@@ -91,13 +91,13 @@ def test_numba_equals_numpy_equals_reference(cls, parts, data, n_pre, n_post, st
     pre = rng.uniform(0.0, 1.0, (steps, n_pre))
     post = rng.uniform(0.0, 1.0, (steps, n_post)) if clamped else None
     w0 = rng.uniform(0.2, 0.8, (n_post, n_pre))
-    transfer = None if clamped else Tanh(gain=0.5, amplitude=2.0)
+    transfer = None if clamped else Linear(gain=0.5, offset=0.1)
     net = FeedForward(n_pre, n_post, transfer, weights=w0)
     out = {
         be: simulate(net, rule, ArrayDrive(pre, post), t_stop=steps * DT, dt=DT, backend=be)
         for be in ("numpy", "numba")
     }
-    f = None if clamped else (lambda s: 2.0 * math.tanh(0.5 * s))
+    f = None if clamped else (lambda s: 0.5 * s + 0.1)
     w_ref, a_ref, _ = reference.run(rule, w0, pre, DT, f, post, _state0(rule))
     scale = max(1.0, float(np.abs(w_ref).max()))
     np.testing.assert_allclose(
@@ -117,6 +117,30 @@ def test_numba_equals_numpy_equals_reference(cls, parts, data, n_pre, n_post, st
             rtol=0,
             atol=SAME_ALGORITHM_F64 * max(1.0, float(np.abs(a_ref).max())),
         )
+
+
+@pytest.mark.parametrize(
+    "transfer",
+    [
+        Rectified(gain=2.0, threshold=0.3),
+        Tanh(gain=0.5, amplitude=2.0),
+        Sigmoid(gain=3.0, threshold=0.5, amplitude=2.0),
+        PiecewiseLinear(knots=(0.0, 0.5, 1.5), values=(0.0, 0.2, 2.0)),
+    ],
+    ids=lambda t: t.name,
+)
+def test_every_transfer_is_inlined_exactly(transfer):
+    rng = np.random.default_rng(5)
+    pre, w0 = rng.uniform(0.0, 1.0, (8, 4)), rng.uniform(-0.2, 0.8, (3, 4))
+    net = FeedForward(4, 3, transfer, weights=w0)
+    rule = R.Oja(gamma=0.5)
+    out = {
+        be: simulate(net, rule, ArrayDrive(pre), t_stop=0.8, dt=DT, backend=be)
+        for be in ("numpy", "numba")
+    }
+    w_ref, _, _ = reference.run(rule, w0, pre, DT, lambda s: float(transfer(s)))
+    np.testing.assert_allclose(out["numba"].w, out["numpy"].w, rtol=0, atol=SAME_ALGORITHM_F64)
+    np.testing.assert_allclose(out["numpy"].w_final, w_ref, rtol=0, atol=SAME_ALGORITHM_F64)
 
 
 def _bcm_setup(batch=1, shared=False):

@@ -378,3 +378,27 @@ def test_divergence_is_reported(backend):
             backend=backend,
             initial=initial_state(np.ones(n), np.zeros(n), 1),
         )
+
+
+def test_self_sustained_oscillation_is_detected(backend):
+    # Stored with negative residual damping, the pattern mode is unstable and saturates into a
+    # limit cycle near 41 Hz; a weak 30 Hz drive cannot entrain it, so the lock fraction is low,
+    # while the same drive on the stable network is fully locked.
+    local = _local()
+    xi = circular_patterns(N, 1, seed=3)[0]
+    g_u = PiecewiseLinear(knots=(0.0, 2.0), values=(0.0, 1.0))
+    g_v = PiecewiseLinear(knots=(0.0, 1000.0), values=(0.0, 1000.0))
+    locks = []
+    for delta in (DELTA, -30.0):
+        window = kernel_for_resonance(41.0, local, J0, delta)
+        imp = _imprint(local, xi, 41.0, window)
+        net = nonlinear_network(
+            local.with_weights(*closed_form_weights(local, [imp])), g_u, g_v, 1.0
+        )
+        start = initial_state(1.0 + 0.1 * xi.real, net.fixed_point()[1], 1)
+        drive = OscillatoryDrive(xi=2.0 * xi, frequency=30.0)
+        ds = simulate(net, None, drive, t_stop=2.0, dt=2.5e-4, backend=backend, initial=start)
+        _, lock = drive_components(ds.time.values, ds.u.values, np.array([2 * math.pi * 30.0]), 1.0)
+        locks.append(float(lock[0]))
+    assert locks[0] > 0.99
+    assert locks[1] < 0.5

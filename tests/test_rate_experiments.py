@@ -70,3 +70,22 @@ def test_experiment_writes_data_figures_and_metrics(tmp_path):
     ds = store.load(out / "bounds.nc")
     assert ds.w.attrs["units"] == "1" and ds.time.attrs["units"] == "s"
     assert json.loads((out / "metrics.json").read_text())["hard_bound_final"] == [1.0, 1.0, 1.0]
+
+
+def test_bcm_run_batch_equals_single_runs():
+    exp = get_experiment("bcm-selectivity")
+    cfgs = [
+        exp.config(samples=5000, seed=s, rule={"eta": e}) for s, e in [(0, 0.2), (1, 0.3), (2, 0.2)]
+    ]
+    batch = exp.run_batch(cfgs, Progress())
+    for cfg, result in zip(cfgs, batch, strict=True):
+        single = exp.run(cfg, Progress()).metrics
+        np.testing.assert_allclose(
+            result.metrics["preferred_response"],
+            single["preferred_response"],
+            rtol=0,
+            atol=SAME_ALGORITHM_F64,
+        )
+        np.testing.assert_allclose(
+            result.metrics["theta_final"], single["theta_final"], rtol=0, atol=SAME_ALGORITHM_F64
+        )

@@ -74,7 +74,8 @@ def _set_numba(n: int) -> None:
         return
     import numba
 
-    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    config: Any = numba.config
+    numba.set_num_threads(min(n, config.NUMBA_NUM_THREADS))
 
 
 def _set_blas(n: int) -> None:

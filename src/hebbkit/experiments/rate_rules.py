@@ -136,31 +136,43 @@ class BCMConfig(ExperimentConfig):
     rule: BCMRuleConfig = BCMRuleConfig()
 
 
-def run_bcm(cfg: BCMConfig, progress: Progress) -> Result:
-    n = cfg.samples  # already a few tenths of a second: quick changes nothing
-    k, rule_cfg = cfg.prototypes, cfg.rule
+def _bcm_inputs(cfg: BCMConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(prototypes (K, n_pre), samples (n, n_pre), initial weights (n_post, n_pre)) of ``cfg``."""
+    k = cfg.prototypes
     protos = np.kron(np.eye(k), np.ones(cfg.block))
     rng = np.random.default_rng([cfg.seed, 7])
-    data = protos[rng.integers(0, k, n)] + cfg.noise * rng.standard_normal((n, protos.shape[1]))
+    labels = rng.integers(0, k, cfg.samples)
+    data = protos[labels] + cfg.noise * rng.standard_normal((cfg.samples, protos.shape[1]))
     net = FeedForward(protos.shape[1], cfg.n_post, Linear(), w_mean=0.1, w_std=0.05)
-    rule = R.BCM(eta=rule_cfg.eta, nu0=rule_cfg.nu0, tau_theta=rule_cfg.tau_theta)
-    t_stop = n * cfg.dt
-    every = t_stop / 100 if n % 100 == 0 else cfg.dt
-    ds = simulate(
+    return protos, data, net.initial_weights(cfg.seed, 1)[0]
+
+
+def _bcm_simulate(cfgs: list[BCMConfig], data: np.ndarray, w0: np.ndarray) -> xr.Dataset:
+    """One batched run of ``cfgs`` (same sizes): data (B, n, n_pre), w0 (B, n_post, n_pre)."""
+    first = cfgs[0]
+    net = FeedForward(w0.shape[2], w0.shape[1], Linear(), weights=w0, batch=len(cfgs))
+    rules = [R.BCM(eta=c.rule.eta, nu0=c.rule.nu0, tau_theta=c.rule.tau_theta) for c in cfgs]
+    t_stop = first.samples * first.dt
+    every = t_stop / 100 if first.samples % 100 == 0 else first.dt
+    return simulate(
         net,
-        rule,
-        DataDrive(data),
+        rules,
+        ArrayDrive(data),
         t_stop=t_stop,
-        dt=cfg.dt,
-        backend=cfg.backend,
-        seed=cfg.seed,
+        dt=first.dt,
+        backend=first.backend,
+        seed=first.seed,
         record=Record(every=every, vars=("w", "theta")),
     )
+
+
+def _bcm_result(cfg: BCMConfig, ds: xr.Dataset, protos: np.ndarray, figures: bool) -> Result:
+    k = cfg.prototypes
     responses = np.einsum("kj,tij->tki", protos, ds.w.values)  # (time, prototype, output)
     ds["response"] = xr.Variable(("time", "prototype", "post"), responses, {"units": "Hz"})
     late = responses[len(responses) // 2 :].mean(axis=0)
     preferred = late.max(axis=0)
-    fixed_point = k * rule_cfg.nu0
+    fixed_point = k * cfg.rule.nu0
     selectivity = 1.0 - late.mean(axis=0) / preferred
     metrics = {
         "fixed_point_K_nu0": fixed_point,
@@ -172,8 +184,38 @@ def run_bcm(cfg: BCMConfig, progress: Progress) -> Result:
         "preferred_prototype": late.argmax(axis=0).tolist(),
         "theta_final": ds.theta_final.values.tolist(),
     }
-    figures = {"responses": bcm_figure(ds.time.values, responses, fixed_point)}
-    return Result(data={"bcm": ds}, figures=figures, metrics=metrics)
+    drawn = {"responses": bcm_figure(ds.time.values, responses, fixed_point)} if figures else {}
+    return Result(data={"bcm": ds}, figures=drawn, metrics=metrics)
+
+
+def run_bcm(cfg: BCMConfig, progress: Progress) -> Result:
+    # quick changes nothing: the full run already takes a few tenths of a second
+    protos, data, w0 = _bcm_inputs(cfg)
+    ds = _bcm_simulate([cfg], data[None], w0[None]).isel(batch=0)
+    return _bcm_result(cfg, ds, protos, figures=True)
+
+
+def run_bcm_batch(cfgs: list[BCMConfig], progress: Progress) -> list[Result]:
+    """Many configurations as batched simulations, one per group of equal sizes.
+
+    Member m gets exactly the inputs and initial weights ``run_bcm`` would draw for its seed,
+    so each result equals the single run's (figures are left to ``run_bcm``).
+    """
+    sizes = ("prototypes", "block", "n_post", "samples", "dt", "backend")
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for index, cfg in enumerate(cfgs):
+        groups.setdefault(tuple(getattr(cfg, key) for key in sizes), []).append(index)
+    results: list[Result | None] = [None] * len(cfgs)
+    for members in progress.track(groups.values(), "bcm-selectivity batch", total=len(groups)):
+        inputs = [_bcm_inputs(cfgs[i]) for i in members]
+        ds = _bcm_simulate(
+            [cfgs[i] for i in members],
+            np.stack([d for _, d, _ in inputs]),
+            np.stack([w for _, _, w in inputs]),
+        )
+        for m, i in enumerate(members):
+            results[i] = _bcm_result(cfgs[i], ds.isel(batch=m), inputs[m][0], figures=False)
+    return [r for r in results if r is not None]
 
 
 # --------------------------------------------------------------------------- hebb-bounds
@@ -304,6 +346,7 @@ EXPERIMENTS = {
         "BCM outputs become selective at the fixed point K nu0",
         BCMConfig,
         run_bcm,
+        run_batch=run_bcm_batch,
     ),
     "hebb-bounds": Experiment(
         "hebb-bounds",

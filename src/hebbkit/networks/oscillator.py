@@ -47,8 +47,9 @@ def _complex_array(value: Any) -> np.ndarray:
     return _read_only(np.array(value, dtype=np.complex128))
 
 
-FloatArray = Annotated[np.ndarray, pydantic.BeforeValidator(_float_array)]
-ComplexArray = Annotated[np.ndarray, pydantic.BeforeValidator(_complex_array)]
+# Typed Any for mypy: the validator turns scalars and lists into read-only float64 arrays.
+FloatArray = Annotated[Any, pydantic.BeforeValidator(_float_array)]
+ComplexArray = Annotated[Any, pydantic.BeforeValidator(_complex_array)]
 
 
 def _summary(obj: Any) -> str:

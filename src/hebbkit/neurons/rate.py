@@ -8,6 +8,7 @@ in the numpy specification and, jitted, inside numba kernels. ``transfer(x)`` ev
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from typing import Any, ClassVar
 
@@ -17,7 +18,7 @@ from .._params import Positive, Real, frozen
 from ..errors import ParameterError
 
 
-class AbstractTransfer:
+class AbstractTransfer(abc.ABC):
     """A transfer function g with its derivative g' (used by linearisations)."""
 
     name: ClassVar[str] = ""
@@ -38,12 +39,14 @@ class AbstractTransfer:
         return self.df(np.asarray(x, dtype=np.float64), self.param_array())
 
     @staticmethod
+    @abc.abstractmethod
     def f(x: Any, p: Any) -> Any:
-        raise NotImplementedError
+        """g(x) for the parameter vector ``p``."""
 
     @staticmethod
+    @abc.abstractmethod
     def df(x: Any, p: Any) -> Any:
-        raise NotImplementedError
+        """g'(x) for the parameter vector ``p``."""
 
 
 @frozen

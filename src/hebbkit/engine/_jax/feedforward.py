@@ -49,7 +49,10 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
     X = np.moveaxis(p.X, 1, 0)  # (n, Bx, pre): time first for the scan
     Y = None if p.Yc is None else np.moveaxis(p.Yc, 1, 0)
     split = n_rec * p.stride
-    head = (_blocks(X[:split], n_rec, p.stride), None if Y is None else _blocks(Y[:split], n_rec, p.stride))
+    head = (
+        _blocks(X[:split], n_rec, p.stride),
+        None if Y is None else _blocks(Y[:split], n_rec, p.stride),
+    )
     rest = (X[split:], None if Y is None else Y[split:])
     state = (jnp.asarray(p.W), jnp.asarray(p.A), jnp.asarray(p.Bs))
     consts = (jnp.asarray(p.P), jnp.asarray(p.WD), jnp.asarray(p.K), dtype.type(p.dt))
@@ -75,8 +78,8 @@ def _blocks(a: np.ndarray, n_rec: int, stride: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def _kernel(
-    rule_type: type,
-    transfer_type: type,
+    rule_type: Any,
+    transfer_type: Any,
     tp: tuple[float, ...],
     dtype: str,
     pre_term: int,
@@ -180,6 +183,10 @@ def _checked(jnp: Any, fail: Any, r: Any, W: Any, A: Any) -> Any:
     m = jnp.argmax(any_w | any_a)
     value_w = W.reshape(members, -1)[m, jnp.argmax(bad_w[m])]
     value_a = A.reshape(members, -1)[m, jnp.argmax(bad_a[m])]
-    new = (r, jnp.where(any_w[m], 0, 1).astype(fail[1].dtype), jnp.where(any_w[m], value_w, value_a))
+    new = (
+        r,
+        jnp.where(any_w[m], 0, 1).astype(fail[1].dtype),
+        jnp.where(any_w[m], value_w, value_a),
+    )
     first = (fail[0] < 0) & (any_w | any_a).any()
     return tuple(jnp.where(first, a, b) for a, b in zip(new, fail, strict=True))

@@ -64,9 +64,9 @@ def nonlinear_steps(
     _, jnp, _ = modules()
     ftype = u.dtype
     kernel = _nonlinear_kernel(
-        type(p["g_u"]),
+        _hashable(type(p["g_u"])),
         tuple(np.asarray(p["pu"], dtype=np.float64).tolist()),
-        type(p["g_v"]),
+        _hashable(type(p["g_v"])),
         tuple(np.asarray(p["pv"], dtype=np.float64).tolist()),
         ftype.name,
         bool(rk4),
@@ -94,6 +94,10 @@ def nonlinear_steps(
     if out_v.shape[0]:
         out_v[...] = np.asarray(rec_v)
     return np.asarray(u_end, dtype=ftype), np.asarray(v_end, dtype=ftype), int(bad)
+
+
+def _hashable(cls: Any) -> Any:
+    return cls
 
 
 def _drive_phase(jnp: Any, omega: Any, k: Any, dt: Any, dtype: Any) -> tuple[Any, Any]:
@@ -146,9 +150,9 @@ def _linear_kernel(stride: int, n_rec: int, tail: int) -> Any:
 
 @functools.lru_cache(maxsize=32)
 def _nonlinear_kernel(
-    type_u: type,
+    type_u: Any,
     pu: tuple[float, ...],
-    type_v: type,
+    type_v: Any,
     pv: tuple[float, ...],
     dtype: str,
     rk4: bool,

@@ -1,10 +1,12 @@
 """The feed-forward engine compiled by numba: the whole time loop, recording and checks inside.
 
 The kernel is fused per sample: each row of W (one unit's incoming weights, a few kB) is read
-for the unit's input, updated, normalised and clipped while it sits in L1, so W is streamed
-once per sample instead of three times as with BLAS calls. Rules whose rows do not interact
+and written once per sample, while it sits in L1: the loop that updates it also accumulates the
+unit's input for the next sample (when no normalisation changes the row afterwards), where
+numpy with BLAS streams W three times (dgemv, scaling, dger). Rules whose rows do not interact
 (``pre_term`` "none") split the rows of each member into blocks that run the whole time loop on
-their own thread, with no synchronisation per sample.
+their own thread (the kernel releases the GIL), with no synchronisation per sample; the number
+of threads is ``numba.get_num_threads()`` (``NUMBA_NUM_THREADS``).
 
 One kernel is compiled per (rule class, transfer class), with the rule's operator-only ``dw``
 and ``post_target`` and the transfer's ``f`` inlined. They are registered with

@@ -40,7 +40,7 @@ def _g(code, x, p):  # type: ignore[no-untyped-def]
     return _piecewise(x, p)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _transfer(code, x, p, out):  # type: ignore[no-untyped-def]
     b_n, n = x.shape
     if code == 2:
@@ -87,8 +87,8 @@ def linear_steps(E, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out):  # type
     return z, -1
 
 
-@numba.njit(cache=True, fastmath=_FAST)
-def _matvec(m, x, out):  # type: ignore[no-untyped-def]
+@numba.njit(cache=True, fastmath=_FAST, inline="always")
+def _matvec(m, x, b, out):  # type: ignore[no-untyped-def]
     rows, cols = m.shape
     first = 0
     if cols < _BLOCKED_N:
@@ -99,37 +99,37 @@ def _matvec(m, x, out):  # type: ignore[no-untyped-def]
             a2 = 0.0
             a3 = 0.0
             for j in range(cols):
-                xj = x[j]
+                xj = x[b, j]
                 a0 += m[i, j] * xj
                 a1 += m[i + 1, j] * xj
                 a2 += m[i + 2, j] * xj
                 a3 += m[i + 3, j] * xj
-            out[i] = a0
-            out[i + 1] = a1
-            out[i + 2] = a2
-            out[i + 3] = a3
+            out[b, i] = a0
+            out[b, i + 1] = a1
+            out[b, i + 2] = a2
+            out[b, i + 3] = a3
         first = rows - rows % 4
     for i in range(first, rows):
         acc = 0.0
         for j in range(cols):
-            acc += m[i, j] * x[j]
-        out[i] = acc
+            acc += m[i, j] * x[b, j]
+        out[b, i] = acc
 
 
-@numba.njit(cache=True, fastmath=_FAST)
-def _rhs(u, v, t, alpha, beta, gamma, I0, JW, xr, xim, omega, cu, pu, cv, pv, gu, gv, h, du, dv):  # type: ignore[no-untyped-def]
+@numba.njit(cache=True, fastmath=_FAST, inline="always")
+def _rhs(u, v, t, alpha, beta, gamma, I0, JW, xr, xim, omega, cu, pu, cv, pv, gu, gv, h, du, dv, s):  # type: ignore[no-untyped-def]
     b_n, n = u.shape
     _transfer(cu, u, pu, gu)
     _transfer(cv, v, pv, gv)
     for b in range(b_n):
-        _matvec(JW, gu[b], h[b])
+        _matvec(JW, gu, b, h)
     for b in range(b_n):
-        c = 2.0 * np.cos(omega[b] * t)
-        s = 2.0 * np.sin(omega[b] * t)
+        cos2 = 2.0 * np.cos(omega[b] * t)
+        sin2 = 2.0 * np.sin(omega[b] * t)
         for i in range(n):
-            drive = xr[b, i] * c - xim[b, i] * s
-            du[b, i] = -alpha * u[b, i] - beta * gv[b, i] + h[b, i] + I0[i] + drive
-            dv[b, i] = -alpha * v[b, i] + gamma * gu[b, i] + h[b, n + i]
+            drive = xr[b, i] * cos2 - xim[b, i] * sin2
+            du[s, b, i] = -alpha * u[b, i] - beta * gv[b, i] + h[b, i] + I0[i] + drive
+            dv[s, b, i] = -alpha * v[b, i] + gamma * gu[b, i] + h[b, n + i]
 
 
 @numba.njit(cache=True, fastmath=_FAST)
@@ -203,8 +203,9 @@ def nonlinear_steps(  # type: ignore[no-untyped-def]
                 gu,
                 gv,
                 h,
-                ku[s],
-                kv[s],
+                ku,
+                kv,
+                s,
             )
         for b in range(b_n):
             for i in range(n):
