@@ -182,20 +182,24 @@ def test_oscillator_jax_equals_numpy_batched(monkeypatch, kind, dtype):
 
 def test_auto_backend_follows_the_documented_rules(monkeypatch):
     choose = simulate_module.auto_backend
-    rng = np.random.default_rng(0)
     ff = FeedForward(n_pre=300, n_post=200, batch=8)
     assert choose(ff, GaussianDrive(cov=np.eye(300))) == "numba"  # online rules
     assert choose(SpikingFeedForward(n_pre=10), None) == "numba"  # event-driven spikes
-    nets = {n: _oscillators(n)["rk4-tanh"] for n in (10, 99, 100)}
-    one = OscillatoryDrive(xi=np.ones(10), frequency=41.0)
-    assert choose(nets[10], one) == "numba"  # small, single
-    assert choose(nets[99], OscillatoryDrive(xi=np.ones(99), frequency=41.0)) == "numba"
-    assert choose(nets[100], OscillatoryDrive(xi=np.ones(100), frequency=41.0)) == "jax"
-    batch = OscillatoryDrive(xi=rng.standard_normal((2, 10)), frequency=[30.0, 40.0])
-    assert choose(nets[10], batch) == "jax"
-    assert simulate_module.AUTO_JAX_MIN_UNITS == 100
+
+    def drive(n, batch):
+        xi = np.ones((batch, n))
+        return OscillatoryDrive(xi=xi, frequency=np.linspace(20.0, 60.0, batch))
+
+    net = {n: _oscillators(n)["linear"] for n in (10, 100, 999, 1000)}
+    assert choose(net[10], drive(10, 1)) == "numba"  # small, single
+    assert choose(net[999], drive(999, 1)) == "numba"
+    assert choose(net[1000], drive(1000, 1)) == "jax"  # large, single
+    assert choose(net[10], drive(10, 8)) == "numba"  # batch, but only 80 units in all
+    assert choose(net[100], drive(100, 3)) == "numba"  # too few networks
+    assert choose(net[100], drive(100, 4)) == "jax"
+    assert choose(net[10], drive(10, 64)) == "jax"
     monkeypatch.setattr(simulate_module.importlib.util, "find_spec", lambda name: None)
-    assert choose(nets[10], batch) == "numba"  # without jax
+    assert choose(net[10], drive(10, 64)) == "numba"  # without jax
 
 
 def test_auto_records_the_request_and_the_choice():

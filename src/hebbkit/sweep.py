@@ -22,6 +22,7 @@ import itertools
 import json
 import math
 import os
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -36,6 +37,10 @@ from .errors import ConfigError, ParameterError
 
 EXECUTORS = ("batched", "processes", "serial", "dask")
 BATCH = 64  # points per batched call: the unit of resumption for the batched executor
+# Finished points are written together, at most this many or this many seconds apart: an
+# interrupted sweep loses at most that much work, and the store is not rewritten per point.
+FLUSH_POINTS = 64
+FLUSH_SECONDS = 2.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,8 +194,15 @@ def run_sweep(
     pending = [p for p in todo if p.key not in done]
     progress = Progress() if progress is None else progress
     results = _results(sweep.experiment, pending, executor, workers, client)
-    for point, metrics in progress.track(results, f"sweep {sweep.experiment}", total=len(pending)):
-        _write_point(store, sweep, todo, point, metrics)
+    finished: list[tuple[Point, dict[str, Any]]] = []
+    last = time.monotonic()
+    for item in progress.track(results, f"sweep {sweep.experiment}", total=len(pending)):
+        finished.append(item)
+        if len(finished) >= FLUSH_POINTS or time.monotonic() - last > FLUSH_SECONDS:
+            _write_points(store, sweep, todo, finished)
+            finished, last = [], time.monotonic()
+    if finished:
+        _write_points(store, sweep, todo, finished)
     ds = load(store)
     ds.attrs["points_run"] = len(pending)
     return ds
@@ -279,23 +291,25 @@ def _done_keys(store: Path) -> set[str]:
     return {str(k) for k, d in zip(keys.ravel(), done.ravel(), strict=True) if d}
 
 
-def _write_point(
-    store: Path, sweep: Sweep, todo: list[Point], point: Point, metrics: dict[str, Any]
+def _write_points(
+    store: Path, sweep: Sweep, todo: list[Point], finished: list[tuple[Point, dict[str, Any]]]
 ) -> None:
-    """Write one finished point into its cell; the store is created on the first point."""
+    """Write finished points into their cells, values first and ``done`` last, so a point
+    whose write was interrupted is simply run again. The store is created on the first write."""
+    import zarr
+
     if not store.exists():
-        _create(store, sweep, todo, metrics)
-    with xr.open_zarr(store, consolidated=False) as existing:
-        names = [v for v in existing.data_vars if v not in ("done", "point_key")]
-        extra = {v: existing[v].dims[len(sweep.dims) :] for v in names}
-    cell = {dim: slice(i, i + 1) for dim, i in zip(sweep.dims, point.index, strict=True)}
-    values: dict[str, Any] = {}
-    for name in names:
-        value = np.asarray(metrics.get(name, np.nan), dtype=np.float64)
-        shape = (1,) * len(sweep.dims) + value.shape
-        values[name] = (sweep.dims + extra[name], value.reshape(shape))
-    values["done"] = (sweep.dims, np.ones((1,) * len(sweep.dims), dtype=bool))
-    xr.Dataset(values).to_zarr(store, region=cell, consolidated=False)
+        _create(store, sweep, todo, finished[0][1])
+    root = zarr.open_group(str(store), mode="r+")
+    names = [n for n in root.array_keys() if n not in ("done", "point_key", *sweep.dims)]
+    for name in [*names, "done"]:
+        if name in sweep.ranges:
+            continue
+        array = root[name]
+        values = array[...]
+        for point, metrics in finished:
+            values[point.index] = True if name == "done" else metrics.get(name, np.nan)
+        array[...] = values
 
 
 def _create(store: Path, sweep: Sweep, todo: list[Point], metrics: dict[str, Any]) -> None:
@@ -311,6 +325,8 @@ def _create(store: Path, sweep: Sweep, todo: list[Point], metrics: dict[str, Any
         "point_key": (sweep.dims, np.array([p.key for p in todo]).reshape(shape)),
     }
     for name, value in metrics.items():
+        if name in coords:
+            continue  # a metric that repeats a swept parameter is its coordinate
         arr = np.asarray(value, dtype=np.float64)
         extra = tuple(f"{name}_dim{i}" for i in range(arr.ndim))
         data[name] = (sweep.dims + extra, np.full(shape + arr.shape, np.nan))

@@ -150,11 +150,15 @@ def _run_linear(
     ftype: Any,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     n = net.n
+    if net.batch not in (1, xi.shape[0]):
+        raise ParameterError(
+            "simulate.drive", f"must hold one pattern per network ({net.batch})", xi.shape[0]
+        )
     a = net.system_matrix()
     E = scipy.linalg.expm(a * dt)
     rhs = np.concatenate([xi, np.zeros_like(xi)], axis=1)
     Z = np.linalg.solve(1j * omega[:, None, None] * np.eye(2 * n) - a, rhs[..., None])[..., 0]
-    G = np.exp(1j * omega * dt)[:, None] * Z - Z @ E.T
+    G = np.exp(1j * omega * dt)[:, None] * Z - (E @ Z[..., None])[..., 0]
     z = np.concatenate([u, v], axis=1).astype(ftype)
     out = np.empty((out_u.shape[0] or out_v.shape[0], xi.shape[0], 2 * n), dtype=ftype)
     args = (

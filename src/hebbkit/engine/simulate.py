@@ -23,10 +23,12 @@ from ..errors import BackendUnavailable, ParameterError
 from .record import Record
 
 BACKENDS = ("numpy", "numba", "jax", "auto")
-# backend="auto" (docs/backends.md has the measurements): dense oscillator networks go to jax
-# from this many units, or from this many networks in one call; everything else to numba.
-AUTO_JAX_MIN_UNITS = 100
-AUTO_JAX_MIN_BATCH = 2
+# backend="auto" (docs/backends.md has the measurements): a dense oscillator network goes to
+# jax from this many units, a batch from this many networks holding this many units in all;
+# everything else to numba (on 2 CPU cores numba's fused loops win below these sizes).
+AUTO_JAX_MIN_UNITS = 1000
+AUTO_JAX_MIN_BATCH = 4
+AUTO_JAX_MIN_BATCH_UNITS = 400
 DTYPES = ("float64", "float32")
 
 
@@ -139,9 +141,10 @@ def simulate(
 
 def auto_backend(network: Any, drive: Any) -> str:
     """The backend ``backend="auto"`` runs: "jax" (when installed) for dense oscillator networks
-    of at least ``AUTO_JAX_MIN_UNITS`` units or batches of ``AUTO_JAX_MIN_BATCH`` or more drives,
-    whose steps are matrix products; "numba" for everything else (online rate rules, spikes,
-    small networks), whose steps are short fused loops."""
+    of at least ``AUTO_JAX_MIN_UNITS`` units, or batches of at least ``AUTO_JAX_MIN_BATCH``
+    drives and ``AUTO_JAX_MIN_BATCH_UNITS`` units in all, whose steps are matrix products;
+    "numba" for everything else (online rate rules, event-driven spikes, small networks), whose
+    steps are short fused loops."""
     if getattr(type(network), "kind", None) != "oscillator":
         return "numba"
     if importlib.util.find_spec("jax") is None:
@@ -150,7 +153,8 @@ def auto_backend(network: Any, drive: Any) -> str:
     batch = 1
     if hasattr(drive, "batch"):
         batch = int(drive.batch(n)[0].shape[0])
-    return "jax" if n >= AUTO_JAX_MIN_UNITS or batch >= AUTO_JAX_MIN_BATCH else "numba"
+    batched = batch >= AUTO_JAX_MIN_BATCH and batch * n >= AUTO_JAX_MIN_BATCH_UNITS
+    return "jax" if n >= AUTO_JAX_MIN_UNITS or batched else "numba"
 
 
 def provenance(**fields: Any) -> dict[str, Any]:

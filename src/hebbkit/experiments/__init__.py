@@ -20,6 +20,7 @@ _MODULES = {
     "hebb-bounds": "rate_rules",
     "covariance": "rate_rules",
     "scarpetta2001": "scarpetta2001",
+    "oscillator-tuning": "tuning",
     "stdp-window": "classic_stdp",
     "song2000": "classic_stdp",
     "pfister2006": "classic_stdp",

@@ -65,9 +65,12 @@ def _summary(obj: Any) -> str:
     return f"{type(obj).__name__}({', '.join(parts)})"
 
 
-def _check_square(owner: str, name: str, m: np.ndarray, n: int) -> None:
-    if m.shape != (n, n) or not np.all(np.isfinite(m)):
-        raise ParameterError(f"{owner}.{name}", f"must be a finite ({n}, {n}) matrix", m.shape)
+def _check_square(
+    owner: str, name: str, m: np.ndarray, n: int, lead: tuple[int, ...] = ()
+) -> None:
+    if m.shape != (*lead, n, n) or not np.all(np.isfinite(m)):
+        shape = ", ".join(str(d) for d in (*lead, n, n))
+        raise ParameterError(f"{owner}.{name}", f"must be a finite ({shape}) matrix", m.shape)
 
 
 def _check_units(owner: str, name: str, x: np.ndarray, n: int, positive: bool) -> None:
@@ -96,10 +99,12 @@ class LinearOscillator:
         Effective local I -> E coupling beta_i = g_v'(v*_i) beta0 in 1/s, > 0.
     gamma : float or (N,) array
         Effective local E -> I coupling gamma_i = g_u'(u*_i) gamma0 in 1/s, > 0.
-    J : (N, N) array
-        Effective long-range E -> E couplings J_ij = g_u'(u*_j) J0_ij in 1/s.
-    W : (N, N) array
-        Effective long-range E -> I couplings W_ij = g_u'(u*_j) W0_ij in 1/s.
+    J : (N, N) or (B, N, N) array
+        Effective long-range E -> E couplings J_ij = g_u'(u*_j) J0_ij in 1/s. A leading batch
+        axis holds B networks that ``simulate`` runs as one batch, member b driven by drive b
+        (a sweep over learned weights); the frequency-domain methods take one network.
+    W : (N, N) or (B, N, N) array
+        Effective long-range E -> I couplings W_ij = g_u'(u*_j) W0_ij in 1/s, shaped as J.
     """
 
     kind: ClassVar[str] = "oscillator"
@@ -110,9 +115,10 @@ class LinearOscillator:
     W: FloatArray
 
     def _check(self) -> None:
-        n = self.J.shape[0] if self.J.ndim == 2 else 0
-        _check_square("LinearOscillator", "J", self.J, n)
-        _check_square("LinearOscillator", "W", self.W, n)
+        n = self.J.shape[-1] if self.J.ndim in (2, 3) else 0
+        lead = self.J.shape[:-2] if self.J.ndim == 3 else ()
+        _check_square("LinearOscillator", "J", self.J, n, lead)
+        _check_square("LinearOscillator", "W", self.W, n, lead)
         _check_units("LinearOscillator", "beta", self.beta, n, positive=True)
         _check_units("LinearOscillator", "gamma", self.gamma, n, positive=True)
 
@@ -122,7 +128,12 @@ class LinearOscillator:
     @property
     def n(self) -> int:
         """Number of E-I pairs."""
-        return int(self.J.shape[0])
+        return int(self.J.shape[-1])
+
+    @property
+    def batch(self) -> int:
+        """Number of networks held (the leading axis of J and W), 1 for a single network."""
+        return int(self.J.shape[0]) if self.J.ndim == 3 else 1
 
     def local(self) -> LinearOscillator:
         """The same network without long-range couplings (J = W = 0), as during learning."""
@@ -134,13 +145,14 @@ class LinearOscillator:
         return LinearOscillator(alpha=self.alpha, beta=self.beta, gamma=self.gamma, J=J, W=W)
 
     def system_matrix(self) -> np.ndarray:
-        """A (2N x 2N) of d/dt [u; v] = A [u; v] + [dI; 0]."""
+        """A (2N x 2N, or B x 2N x 2N) of d/dt [u; v] = A [u; v] + [dI; 0]."""
         n, eye = self.n, np.eye(self.n)
-        beta = np.broadcast_to(self.beta, (n,))
-        gamma = np.broadcast_to(self.gamma, (n,))
-        top = np.hstack([self.J - self.alpha * eye, -np.diag(beta)])
-        bottom = np.hstack([np.diag(gamma) + self.W, -self.alpha * eye])
-        return np.vstack([top, bottom])
+        beta = np.broadcast_to(np.diag(np.broadcast_to(self.beta, (n,))), self.J.shape)
+        gamma = np.broadcast_to(np.diag(np.broadcast_to(self.gamma, (n,))), self.J.shape)
+        alpha = np.broadcast_to(self.alpha * eye, self.J.shape)
+        top = np.concatenate([self.J - alpha, -beta], axis=-1)
+        bottom = np.concatenate([gamma + self.W, -alpha], axis=-1)
+        return np.concatenate([top, bottom], axis=-2)
 
     def response(self, frequency: Any, xi: Any) -> np.ndarray:
         """Exact steady-state u+ for dI = xi e^{i omega t} + c.c.: solve (i omega - A) z = [xi; 0].

@@ -142,3 +142,24 @@ def angle_maps(input_deg: np.ndarray, outputs: dict[str, np.ndarray]) -> Figure:
     )
     ax.legend(fontsize=6)
     return fig
+
+
+def tuning_sweep(ds: Any) -> Figure:
+    """A tuning-sweep result (dims n_patterns, a1, drive_hz): one panel per pattern count,
+    simulated amplitude (markers) and eq (10) (lines) against drive frequency, one colour per a1."""
+    counts = ds["n_patterns"].values
+    fig = Figure(figsize=(4.0 * len(counts), 3.4), layout="constrained")
+    axes = fig.subplots(1, len(counts), squeeze=False, sharey=True)[0]
+    f = ds["drive_hz"].values
+    for ax, p in zip(axes, counts, strict=True):
+        for a1 in ds["a1"].values:
+            point = ds.sel(n_patterns=p, a1=a1)
+            line = ax.plot(f, point["amplitude_eq10"].values, lw=1)[0]
+            ax.plot(
+                f, point["amplitude"].values, "o", ms=3, color=line.get_color(), label=f"a1={a1:g}"
+            )
+        ax.set_title(f"{int(p)} stored pattern(s)")
+        ax.set_xlabel("drive frequency (Hz)")
+    axes[0].set_ylabel("response amplitude (u)")
+    axes[0].legend(fontsize=7)
+    return fig

@@ -67,10 +67,11 @@ def linear_steps(E, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out):  # type
         for b in range(b_n):
             c = np.cos(omega[b] * t)
             s = np.sin(omega[b] * t)
+            Eb = E[b] if E.ndim == 3 else E
             for i in range(m):
                 acc = 0.0
                 for j in range(m):
-                    acc += E[i, j] * z[b, j]
+                    acc += Eb[i, j] * z[b, j]
                 new[i] = acc + 2.0 * (Gr[b, i] * c - Gi[b, i] * s)
             for i in range(m):
                 z[b, i] = new[i]

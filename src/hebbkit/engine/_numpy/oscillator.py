@@ -26,8 +26,8 @@ def linear_steps(
 ) -> tuple[np.ndarray, int]:
     """Exact stepping of z' = A z + [dI; 0]: z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}].
 
-    E = exp(A dt); G = (e^{i omega dt} - E) Z with Z the steady-state amplitude, so the forced
-    part is carried exactly. ``out`` (R, B, 2N) receives z every ``stride`` steps. Returns the
+    E = exp(A dt), (2N, 2N) or one per batch member (B, 2N, 2N); G = (e^{i omega dt} - E) Z
+    with Z the steady-state amplitude, so the forced part is carried exactly. ``out`` (R, B, 2N) receives z every ``stride`` steps. Returns the
     final z and the step (1-based) of the first non-finite record, or -1.
     """
     z = z.copy()
@@ -49,7 +49,9 @@ def _linear_loop(
 ) -> tuple[np.ndarray, int]:
     for k in range(n_steps):
         phase = omega * ((step0 + k) * dt)
-        z = z @ E.T + 2.0 * (Gr * np.cos(phase)[:, None] - Gi * np.sin(phase)[:, None])
+        z = (E @ z[..., None])[..., 0] + 2.0 * (
+            Gr * np.cos(phase)[:, None] - Gi * np.sin(phase)[:, None]
+        )
         if (k + 1) % stride == 0:
             out[(k + 1) // stride - 1] = z
             if not np.all(np.isfinite(z)):
