@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import statistics
@@ -67,7 +68,11 @@ def backend_for(backend: str, kind: str) -> Iterator[str]:
     import hebbkit.engine._numpy.oscillator as nosc
 
     saved = (nff.run, nosc.linear_steps, nosc.nonlinear_steps)
-    nff.run, nosc.linear_steps, nosc.nonlinear_steps = jff.run, josc.linear_steps, josc.nonlinear_steps
+    nff.run, nosc.linear_steps, nosc.nonlinear_steps = (
+        jff.run,
+        josc.linear_steps,
+        josc.nonlinear_steps,
+    )
     try:
         yield "numpy"
     finally:
@@ -77,7 +82,14 @@ def backend_for(backend: str, kind: str) -> Iterator[str]:
 def _jax_wired(kind: str) -> bool:
     try:
         if kind == "feedforward":
-            simulate(FeedForward(2, 1), Oja(), DataDrive(np.ones((1, 2))), t_stop=1.0, dt=1.0, backend="jax")
+            simulate(
+                FeedForward(2, 1),
+                Oja(),
+                DataDrive(np.ones((1, 2))),
+                t_stop=1.0,
+                dt=1.0,
+                backend="jax",
+            )
         else:
             simulate(t3_network(2), None, t3_drive(2), t_stop=1e-4, dt=1e-4, backend="jax")
     except ParameterError as err:
@@ -104,7 +116,9 @@ def fmt(times: list[float]) -> str:
     return f"{statistics.median(times):8.4f} s ({min(times):.4f}-{max(times):.4f})"
 
 
-def note(task: str, system: str, times: list[float], base: list[float] | None, **extra: Any) -> None:
+def note(
+    task: str, system: str, times: list[float], base: list[float] | None, **extra: Any
+) -> None:
     ratio = statistics.median(base) / statistics.median(times) if base else None
     rec = {"task": task, "system": system, "times_s": times, "median_s": statistics.median(times)}
     rec.update({"ratio_vs_baseline": ratio, **extra})
@@ -112,7 +126,9 @@ def note(task: str, system: str, times: list[float], base: list[float] | None, *
     text = f"{task:<28} {system:<26} {fmt(times)}"
     if ratio is not None:
         text += f"  x{ratio:7.2f} vs baseline"
-    text += "".join(f"  {k}={v:.3g}" if isinstance(v, float) else f"  {k}={v}" for k, v in extra.items())
+    text += "".join(
+        f"  {k}={v:.3g}" if isinstance(v, float) else f"  {k}={v}" for k, v in extra.items()
+    )
     print(text, flush=True)
 
 
@@ -159,9 +175,16 @@ def bench_rate(args: argparse.Namespace) -> None:
             for what, threads, dtype, data in cases:
                 _threads.set_threads(threads)
                 repeats = 1 if backend == "numpy" else args.repeats
-                ts, w = timed(lambda b=backend, d=data, t=dtype: rate_run(task, d, w0, t, b), repeats)
+                ts, w = timed(functools.partial(rate_run, task, data, w0, dtype, backend), repeats)
                 err = float(np.abs(w - w_base).max())
-                note(label, f"{backend} {what}", ts, base, max_dW=err, ok=check(w).get("converged", check(w).get("selective_frac")))
+                note(
+                    label,
+                    f"{backend} {what}",
+                    ts,
+                    base,
+                    max_dW=err,
+                    ok=check(w).get("converged", check(w).get("selective_frac")),
+                )
     _threads.set_threads(os.cpu_count() or 1)
 
 
@@ -228,9 +251,12 @@ def bench_t3(args: argparse.Namespace) -> None:
                     continue
                 repeats = 1 if n * batch >= 64000 or backend == "numpy" else args.repeats
                 try:
-                    ts, u = timed(lambda b=backend, d=dtype: t3_run(n, batch, steps, d, b), repeats)
+                    run = functools.partial(t3_run, n, batch, steps, dtype, backend)
+                    ts, u = timed(run, repeats)
                 except Exception as err:  # a backend's bug must not hide the other numbers
-                    print(f"{label:<28} {backend} {dtype[-2:]:<20} FAILED: {str(err).splitlines()[0]}")
+                    print(
+                        f"{label:<28} {backend} {dtype[-2:]:<20} FAILED: {str(err).splitlines()[0]}"
+                    )
                     continue
                 err = float(np.abs(u.astype(np.float64) - ref).max()) / scale
                 note(label, f"{backend} {dtype[-2:]}", ts, base, rel_err=err)
@@ -241,14 +267,33 @@ def bench_t3(args: argparse.Namespace) -> None:
 def bench_auto(args: argparse.Namespace) -> None:
     """numba vs jax on the oscillator: where does jax start to win?"""
     steps = 1000
-    for n, batch in ((10, 1), (30, 1), (60, 1), (100, 1), (300, 1), (10, 2), (10, 8), (30, 4), (100, 4), (10, 64)):
+    for n, batch in (
+        (10, 1),
+        (30, 1),
+        (60, 1),
+        (100, 1),
+        (300, 1),
+        (10, 2),
+        (10, 8),
+        (30, 4),
+        (100, 4),
+        (10, 64),
+    ):
         row = {}
         for backend in ("numba", "jax"):
-            ts, _ = timed(lambda b=backend: t3_run(n, batch, steps, "float64", b), args.repeats)
+            run = functools.partial(t3_run, n, batch, steps, "float64", backend)
+            ts, _ = timed(run, args.repeats)
             row[backend] = statistics.median(ts)
         faster = min(row, key=lambda k: row[k])
-        note(f"auto N={n} batch={batch} 1000 steps", "numba vs jax", [row["numba"]], [row["jax"]],
-             numba_s=row["numba"], jax_s=row["jax"], faster=faster)
+        note(
+            f"auto N={n} batch={batch} 1000 steps",
+            "numba vs jax",
+            [row["numba"]],
+            [row["jax"]],
+            numba_s=row["numba"],
+            jax_s=row["jax"],
+            faster=faster,
+        )
 
 
 # ----------------------------------------------------------------------------- start-up
@@ -289,8 +334,15 @@ def bench_startup(args: argparse.Namespace) -> None:
                 ).stdout
                 wall = time.perf_counter() - start
                 rec = json.loads(out.strip().splitlines()[-1])
-                note(f"start {case}", label, [rec["total_s"]], None, import_s=rec["import_s"],
-                     first_call_s=rec["first_call_s"], process_wall_s=wall)
+                note(
+                    f"start {case}",
+                    label,
+                    [rec["total_s"]],
+                    None,
+                    import_s=rec["import_s"],
+                    first_call_s=rec["first_call_s"],
+                    process_wall_s=wall,
+                )
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ equal work, and the table says so.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -71,7 +72,10 @@ from hebbkit import _threads  # noqa: E402
 def ensure_venv(venv: Path) -> Path:
     python = venv / "bin" / "python"
     probe = "import brian2, nengo, nest, ANNarchy"
-    if python.exists() and subprocess.run([python, "-c", probe], capture_output=True).returncode == 0:
+    if (
+        python.exists()
+        and subprocess.run([python, "-c", probe], capture_output=True).returncode == 0
+    ):
         return python
     print(f"installing the peers into {venv} (a few minutes)", flush=True)
     venv.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +88,12 @@ def run_peers(python: Path, prefixes: list[str]) -> list[dict[str, Any]]:
     env = dict(os.environ)
     env["PATH"] = f"{python.parent}:{env.get('PATH', '')}"
     env["PYTHONPATH"] = str(PEERS)
-    for key in ("NUMBA_CACHE_DIR", "HEBBKIT_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    for key in (
+        "NUMBA_CACHE_DIR",
+        "HEBBKIT_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+    ):
         env.pop(key, None)
     records: list[dict[str, Any]] = []
     scratch = Path(tempfile.mkdtemp(prefix="hebbkit_peers_"))
@@ -131,9 +140,19 @@ def timed(fn: Any, repeats: int) -> tuple[list[float], Any]:
     return times, out
 
 
-def hebbkit_record(task: str, key: dict[str, Any], system: str, times: list[float], **kw: Any) -> dict[str, Any]:
-    return {"task": task, "system": "hebbkit " + system, "params": key, "times_s": times,
-            "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), **kw}
+def hebbkit_record(
+    task: str, key: dict[str, Any], system: str, times: list[float], **kw: Any
+) -> dict[str, Any]:
+    return {
+        "task": task,
+        "system": "hebbkit " + system,
+        "params": key,
+        "times_s": times,
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        **kw,
+    }
 
 
 def run_hebbkit() -> list[dict[str, Any]]:
@@ -143,12 +162,16 @@ def run_hebbkit() -> list[dict[str, Any]]:
     x1, w1 = common.oja_data()
     x2, w2, _ = common.bcm_data()
     for task, x, w0, check in (("T1", x1, w1, common.oja_check), ("T2", x2, w2, common.bcm_check)):
-        for label, threads, dtype in (("numba f64 1 thread", 1, "float64"),
-                                      ("numba f64 2 threads", 2, "float64"),
-                                      ("numba f32 1 thread", 1, "float32")):
+        for label, threads, dtype in (
+            ("numba f64 1 thread", 1, "float64"),
+            ("numba f64 2 threads", 2, "float64"),
+            ("numba f32 1 thread", 1, "float32"),
+        ):
             _threads.set_threads(threads)
             data = x.astype(dtype)
-            ts, w = timed(lambda d=data, t=dtype: backends.rate_run(task, d, w0, t, "numba"), ARGS.repeats)
+            ts, w = timed(
+                functools.partial(backends.rate_run, task, data, w0, dtype, "numba"), ARGS.repeats
+            )
             out.append(hebbkit_record(task, {"n_samples": len(x)}, label, ts, check=check(w)))
             print(f"hebbkit {task} {label}: {statistics.median(ts):.3f} s {check(w)}", flush=True)
     _threads.set_threads(os.cpu_count() or 1)
@@ -161,7 +184,9 @@ def run_hebbkit() -> list[dict[str, Any]]:
         for dtype in ("float64", "float32"):
             try:
                 repeats = 1 if n * batch >= 64000 else ARGS.repeats
-                ts, u = timed(lambda d=dtype, c=choice: backends.t3_run(n, batch, steps, d, c), repeats)
+                ts, u = timed(
+                    functools.partial(backends.t3_run, n, batch, steps, dtype, choice), repeats
+                )
             except Exception as err:  # report a backend bug in the table rather than stop
                 print(f"hebbkit T3 N={n} batch={batch} {dtype}: FAILED {str(err).splitlines()[0]}")
                 continue
@@ -171,7 +196,10 @@ def run_hebbkit() -> list[dict[str, Any]]:
             label = f"auto={choice} {dtype[-2:]}"
             key = {"n": n, "batch": batch, "T": common.T3_T}
             out.append(hebbkit_record("T3", key, label, ts, check=check))
-            print(f"hebbkit T3 N={n} batch={batch} {label}: {statistics.median(ts):.4f} s {check}", flush=True)
+            print(
+                f"hebbkit T3 N={n} batch={batch} {label}: {statistics.median(ts):.4f} s {check}",
+                flush=True,
+            )
             del u
     out += run_t4()
     out += run_reproduce()
@@ -186,7 +214,11 @@ def run_t4() -> list[dict[str, Any]]:
     ts, (w, n_post) = timed(t4_stdp.hebbkit_run, ARGS.repeats)
     check = common.t4_check(w, n_post)
     print(f"hebbkit T4: {statistics.median(ts):.3f} s {check}", flush=True)
-    return [hebbkit_record("T4", {"N": common.T4_N, "T": common.T4_T}, "numba, end to end", ts, check=check)]
+    return [
+        hebbkit_record(
+            "T4", {"N": common.T4_N, "T": common.T4_T}, "numba, end to end", ts, check=check
+        )
+    ]
 
 
 def run_reproduce() -> list[dict[str, Any]]:
@@ -194,7 +226,9 @@ def run_reproduce() -> list[dict[str, Any]]:
     hebbkit = Path(sys.executable).parent / "hebbkit"
     for quick in (False, True):
         with tempfile.TemporaryDirectory() as d:
-            cmd = [str(hebbkit), "reproduce", "scarpetta2001", "--out", d] + (["--quick"] if quick else [])
+            cmd = [str(hebbkit), "reproduce", "scarpetta2001", "--out", d] + (
+                ["--quick"] if quick else []
+            )
             start = time.perf_counter()
             p = subprocess.run(cmd, capture_output=True, text=True)
             wall = time.perf_counter() - start
@@ -206,8 +240,15 @@ def run_reproduce() -> list[dict[str, Any]]:
             metrics = {}
             for path in Path(d).rglob("metrics.json"):
                 metrics = json.loads(path.read_text())
-            out.append(hebbkit_record(name, {}, "CLI, whole process", [wall],
-                                      check={k: v for k, v in list(metrics.items())[:6]}))
+            out.append(
+                hebbkit_record(
+                    name,
+                    {},
+                    "CLI, whole process",
+                    [wall],
+                    check={k: v for k, v in list(metrics.items())[:6]},
+                )
+            )
             print(f"hebbkit {name}: {wall:.2f} s", flush=True)
     return out
 
@@ -220,7 +261,9 @@ def row_key(r: dict[str, Any]) -> str:
     return r["task"]
 
 
-def table(peers: list[dict[str, Any]], ours: list[dict[str, Any]]) -> tuple[list[list[str]], list[tuple[str, float]]]:
+def table(
+    peers: list[dict[str, Any]], ours: list[dict[str, Any]]
+) -> tuple[list[list[str]], list[tuple[str, float]]]:
     rows, ratios = [], []
     keys = []
     for r in ours:
@@ -235,7 +278,7 @@ def table(peers: list[dict[str, Any]], ours: list[dict[str, Any]]) -> tuple[list
         peer_text = "no peer runs it"
         if best is not None:
             setup = f" + {best['setup_s']:.1f} s setup" if best.get("setup_s") else ""
-            peer_text = f"{best['system']} {best['median_s']:.3g} s{setup}"
+            peer_text = f"{best['system']} ({best.get('job', '')}) {best['median_s']:.3g} s{setup}"
         if not mine:
             why = skipped[0]["skipped"] if skipped else "not run"
             rows.append([key, peer_text, f"skipped ({why})", "-", "-"])
@@ -243,12 +286,32 @@ def table(peers: list[dict[str, Any]], ours: list[dict[str, Any]]) -> tuple[list
         for r in sorted(mine, key=lambda r: r["median_s"]):
             ratio = best["median_s"] / r["median_s"] if best else None
             spread = f"{r['median_s']:.3g} s ({r['min_s']:.3g}-{r['max_s']:.3g})"
-            check = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.get("check", {}).items())
-            rows.append([key, peer_text, f"{r['system']}: {spread}", f"{ratio:.1f}x" if ratio else "-", check])
+            check = summary(r.get("check", {}))
+            rows.append(
+                [
+                    key,
+                    peer_text,
+                    f"{r['system']}: {spread}",
+                    f"{ratio:.1f}x" if ratio else "-",
+                    check,
+                ]
+            )
             if ratio:
                 ratios.append((f"{key}\n{r['system'].replace('hebbkit ', '')}", ratio))
             peer_text = '"'
     return rows, ratios
+
+
+def summary(check: dict[str, Any], limit: int = 6) -> str:
+    """The scalar entries of a check (or of a metrics section), shortened for the table."""
+    items = []
+    for key, value in check.items():
+        if isinstance(value, dict):
+            items += [(f"{key}.{k}", v) for k, v in value.items()]
+        else:
+            items.append((key, value))
+    shown = [(k, v) for k, v in items if isinstance(v, bool | int | float | str)][:limit]
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown)
 
 
 def chart(ratios: list[tuple[str, float]], path: Path) -> None:
@@ -273,10 +336,14 @@ def write_docs(peers: list[dict[str, Any]], ours: list[dict[str, Any]], started:
     rows, ratios = table(peers, ours)
     docs = ROOT / "docs"
     chart(ratios, docs / "benchmarks.png")
-    (docs / "benchmarks.json").write_text(json.dumps({"peers": peers, "hebbkit": ours}, indent=1, default=str))
+    (docs / "benchmarks.json").write_text(
+        json.dumps({"peers": peers, "hebbkit": ours}, indent=1, default=str)
+    )
     versions = {}
     for r in peers:
-        versions.update({k: v for k, v in r.get("versions", {}).items() if not str(v).startswith("unavail")})
+        versions.update(
+            {k: v for k, v in r.get("versions", {}).items() if not str(v).startswith("unavail")}
+        )
     import jax
     import numba
 
@@ -287,13 +354,17 @@ def write_docs(peers: list[dict[str, Any]], ours: list[dict[str, Any]], started:
         f"Generated by `{cmd}` (started {started} UTC, load average at start "
         f"{LOAD[0]:.2f} on {os.cpu_count()} cores). Regenerate with the same command.",
         "",
-        "Machine: " + platform.processor() + f" {platform.machine()}, {os.cpu_count()} cores, no GPU. "
+        "Machine: "
+        + platform.processor()
+        + f" {platform.machine()}, {os.cpu_count()} cores, no GPU. "
         "The cores were shared with other jobs during this run: times are noisy (repeat and "
         "compare ranges).",
         "",
-        "Peers (separate venv, `../shared/peers` scripts): " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()) if k != "OPENBLAS_NUM_THREADS"),
+        "Peers (separate venv, `../shared/peers` scripts): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()) if "THREADS" not in k),
         "",
-        f"hebbkit side: Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, jax {jax.__version__}.",
+        f"hebbkit side: Python {platform.python_version()}, numpy {np.__version__}, "
+        f"numba {numba.__version__}, jax {jax.__version__}.",
         "",
     ]
     if ARGS.short:
@@ -314,12 +385,26 @@ def write_docs(peers: list[dict[str, Any]], ours: list[dict[str, Any]], started:
         "|---|---|---|---|---|",
     ]
     lines += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows]
-    lines += ["", "![ratios](benchmarks.png)", "", "## Every peer record of this run", "",
-              "| task | system | params | median s | min-max s | setup s | note |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "![ratios](benchmarks.png)",
+        "",
+        "## Every peer record of this run",
+        "",
+        "| task | system | params | median s | min-max s | setup s | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in peers:
-        p = ",".join(f"{k}={v}" for k, v in r.get("params", {}).items() if k in ("n", "batch", "T", "n_samples", "N"))
+        p = ",".join(
+            f"{k}={v}"
+            for k, v in r.get("params", {}).items()
+            if k in ("n", "batch", "T", "n_samples", "N")
+        )
         setup = f"{r['setup_s']:.3g}" if r.get("setup_s") else "-"
-        lines.append(f"| {r['task']} | {r['system']} | {p} | {r['median_s']:.4g} | {r['min_s']:.4g}-{r['max_s']:.4g} | {setup} | {str(r.get('note', ''))[:80]} |")
+        lines.append(
+            f"| {r['task']} | {r['system']} ({r.get('job', '')}) | {p} | {r['median_s']:.4g} "
+            f"| {r['min_s']:.4g}-{r['max_s']:.4g} | {setup} | {str(r.get('note', ''))[:80]} |"
+        )
     (docs / "benchmarks.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {docs / 'benchmarks.md'} and benchmarks.png", flush=True)
 

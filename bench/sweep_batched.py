@@ -50,10 +50,12 @@ def main() -> None:
         f"{points} points of {sweep.experiment}, median of {args.repeats} (store writes included)"
     )
     print(
-        f"  batched executor : {tb:7.3f} s wall ({min(batched):.3f}-{max(batched):.3f}), {cb:.3f} s CPU"
+        f"  batched executor : {tb:7.3f} s wall "
+        f"({min(batched):.3f}-{max(batched):.3f}), {cb:.3f} s CPU"
     )
     print(
-        f"  one-by-one loop  : {ts:7.3f} s wall ({min(serial):.3f}-{max(serial):.3f}), {cs:.3f} s CPU"
+        f"  one-by-one loop  : {ts:7.3f} s wall "
+        f"({min(serial):.3f}-{max(serial):.3f}), {cs:.3f} s CPU"
     )
     print(f"  ratio            : {ts / tb:7.1f}x wall, {cs / cb:.1f}x CPU   (target >= 10x)")
     print(f"  max relative difference of the amplitudes: {diff:.1e}")

@@ -2,9 +2,9 @@
 
 Before the site is built, the ```python blocks of each page are run in order (one namespace
 per page) in a figures folder, so the tour's figures come from the tour's code, and every
-gallery script in ``examples/`` (:func:`gallery_scripts`) is run into ``figures/gallery``. The folder is
-``build/docs-figures/figures`` (git-ignored); its files are added to the site as
-``figures/...``. A page or script is run again only when it, or any file under ``src/``, is
+gallery script in ``examples/`` (:func:`gallery_scripts`) is run into ``figures/gallery``.
+The folder is ``build/docs-figures/figures`` (git-ignored); its files are added to the site
+as ``figures/...``. A page or script is run again only when it, or any file under ``src/``, is
 newer than what it made last time.
 
 A block whose first line starts with ``# not run:`` is shown but not run (peer code on the
@@ -29,6 +29,17 @@ EXAMPLES = ROOT / "examples"
 OUT = ROOT / "build" / "docs-figures"
 NOT_RUN = "# not run:"
 _BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+# Plain-text equations write averages as <nu_i> and <x x^T>; Markdown passes them through as
+# HTML tags and the browser hides them. Anything tag-like that is not an HTML element is escaped.
+_HTML_ELEMENTS = frozenset(
+    "a abbr article aside b blockquote br button caption code col colgroup dd del details div "
+    "dl dt em figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr i img input ins kbd label "
+    "li link main mark meta nav ol p path pre s section small span strong sub summary sup svg "
+    "table tbody td th thead tr u ul script style noscript template title html head body wbr "
+    "autoref picture source iframe var samp cite q dfn time abbr tfoot caption g rect circle "
+    "line polyline polygon text tspan defs use symbol math mi mo mn mrow msup msub mfrac".split()
+)
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s<>/]*)([^<>]*)>")
 
 
 def python_blocks(page: Path) -> list[str]:
@@ -60,9 +71,7 @@ def run_page(page: Path, where: Path) -> dict[str, Any]:
 
 def gallery_scripts() -> list[Path]:
     """The gallery: scripts in ``examples/`` whose docstring starts with ``Gallery:``."""
-    return [
-        p for p in sorted(EXAMPLES.glob("*.py")) if p.read_text().startswith('"""Gallery:')
-    ]
+    return [p for p in sorted(EXAMPLES.glob("*.py")) if p.read_text().startswith('"""Gallery:')]
 
 
 def run_example(script: Path, where: Path, quick: bool = False) -> None:
@@ -108,6 +117,22 @@ def make_figures() -> list[Path]:
             run_example(source, figures / "gallery")
         stamp.touch()
     return sorted(p for p in figures.rglob("*") if p.is_file() and p.suffix in (".png", ".svg"))
+
+
+def escaped_pseudo_tags(html: str) -> str:
+    """``html`` with every tag-like ``<...>`` that is not an HTML element escaped."""
+
+    def fix(match: re.Match[str]) -> str:
+        if match.group(2).lower() in _HTML_ELEMENTS:
+            return match.group(0)
+        return "&lt;" + match.group(0)[1:-1] + "&gt;"
+
+    return _TAG.sub(fix, html)
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Show <nu_i>-style averages in equations (including those in docstrings)."""
+    return escaped_pseudo_tags(html)
 
 
 def on_files(files: Any, config: Any) -> Any:

@@ -91,3 +91,31 @@ def test_chromium_renders_every_figure(tmp_path):
     assert images_loaded(write_report(out)) == (2, 2)
     (out / "fig3.png").write_bytes(b"not a png")  # a broken figure must be detected
     assert images_loaded(write_report(out)) == (1, 2)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_report_of_reproduce_scarpetta2001_renders_every_figure(tmp_path):
+    out = tmp_path / "scarpetta2001"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hebbkit",
+            "reproduce",
+            "scarpetta2001",
+            "--quick",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    show = subprocess.run(
+        [sys.executable, "-m", "hebbkit", "show", str(out)], capture_output=True, text=True
+    )
+    assert show.returncode == 0, show.stderr
+    assert "fig2a.peak_hz_linear" in show.stdout
+    figures = sorted(p.stem for p in out.glob("*.png"))
+    assert figures == ["fig2a", "fig2b", "fig2c", "fig3"]
+    assert images_loaded(out / "report.html") == (4, 4)

@@ -87,7 +87,9 @@ def test_killed_sweep_resumes_with_every_point_once(tmp_path, serial):
     )
     store = tmp_path / "slow.zarr"
     cmd = [sys.executable, "-m", "hebbkit", "sweep", str(spec), "--out", str(store)]
-    proc = subprocess.Popen([*cmd, "--executor", "serial"], stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*cmd, "--executor", "serial", "--flush-seconds", "0"], stdout=subprocess.PIPE
+    )
     deadline = time.monotonic() + 120
     done = 0
     while time.monotonic() < deadline and proc.poll() is None:

@@ -152,6 +152,9 @@ def sweep(
     local_cluster: Annotated[
         int | None, typer.Option("--local-cluster", help="Start a Dask LocalCluster of N workers.")
     ] = None,
+    flush_seconds: Annotated[
+        float, typer.Option("--flush-seconds", help="Write finished points at least this often, s.")
+    ] = 2.0,
 ) -> None:
     """Run a parameter sweep; a rerun skips the points already in the store."""
     from ._progress import RichProgress
@@ -179,6 +182,7 @@ def sweep(
                 workers=workers or options.get("workers"),
                 client=client,
                 progress=progress,
+                flush_seconds=flush_seconds,
             )
     finally:
         if client is not None:

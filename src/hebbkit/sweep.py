@@ -37,10 +37,9 @@ from .errors import ConfigError, ParameterError
 
 EXECUTORS = ("batched", "processes", "serial", "dask")
 BATCH = 64  # points per batched call: the unit of resumption for the batched executor
-# Finished points are written together, at most this many or this many seconds apart: an
-# interrupted sweep loses at most that much work, and the store is not rewritten per point.
+# Finished points are written together, at most this many apart: the store is not rewritten
+# for every point of a fast sweep.
 FLUSH_POINTS = 64
-FLUSH_SECONDS = 2.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,10 +177,13 @@ def run_sweep(
     workers: int | None = None,
     client: Any = None,
     progress: Progress | None = None,
+    flush_seconds: float = 2.0,
 ) -> xr.Dataset:
     """Run every point of ``sweep`` not already in ``store`` (a ``.zarr`` path) and return the
     whole result. ``executor`` is ``batched``, ``processes`` (``workers`` processes, default
-    all cores), ``serial`` or ``dask`` (``client`` is a ``distributed.Client``)."""
+    all cores), ``serial`` or ``dask`` (``client`` is a ``distributed.Client``). Finished
+    points are written at least every ``flush_seconds`` (s): an interruption loses at most
+    that much work."""
     if executor not in EXECUTORS:
         raise ParameterError("sweep.executor", "must be one of " + ", ".join(EXECUTORS), executor)
     if executor == "dask" and client is None:
@@ -198,7 +200,7 @@ def run_sweep(
     last = time.monotonic()
     for item in progress.track(results, f"sweep {sweep.experiment}", total=len(pending)):
         finished.append(item)
-        if len(finished) >= FLUSH_POINTS or time.monotonic() - last > FLUSH_SECONDS:
+        if len(finished) >= FLUSH_POINTS or time.monotonic() - last >= flush_seconds:
             _write_points(store, sweep, todo, finished)
             finished, last = [], time.monotonic()
     if finished:

@@ -27,8 +27,9 @@ def linear_steps(
     """Exact stepping of z' = A z + [dI; 0]: z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}].
 
     E = exp(A dt), (2N, 2N) or one per batch member (B, 2N, 2N); G = (e^{i omega dt} - E) Z
-    with Z the steady-state amplitude, so the forced part is carried exactly. ``out`` (R, B, 2N) receives z every ``stride`` steps. Returns the
-    final z and the step (1-based) of the first non-finite record, or -1.
+    with Z the steady-state amplitude, so the forced part is carried exactly. ``out``
+    (R, B, 2N) receives z every ``stride`` steps. Returns the final z and the step (1-based) of
+    the first non-finite record, or -1.
     """
     z = z.copy()
     with np.errstate(over="ignore", invalid="ignore"):
