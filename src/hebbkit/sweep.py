@@ -288,7 +288,7 @@ def _done_keys(store: Path) -> set[str]:
     if not store.exists():
         return set()
     with xr.open_zarr(store, consolidated=False) as ds:
-        keys = ds["point_key"].values
+        keys = np.array(json.loads(ds.attrs["point_keys"]))
         done = ds["done"].values
     return {str(k) for k, d in zip(keys.ravel(), done.ravel(), strict=True) if d}
 
@@ -303,7 +303,7 @@ def _write_points(
     if not store.exists():
         _create(store, sweep, todo, finished[0][1])
     root = zarr.open_group(str(store), mode="r+")
-    names = [n for n in root.array_keys() if n not in ("done", "point_key", *sweep.dims)]
+    names = [n for n in root.array_keys() if n not in ("done", *sweep.dims)]
     for name in [*names, "done"]:
         if name in sweep.ranges:
             continue
@@ -324,7 +324,6 @@ def _create(store: Path, sweep: Sweep, todo: list[Point], metrics: dict[str, Any
         coords = {path: list(values) for path, values in sweep.grid.items()}
     data: dict[str, Any] = {
         "done": (sweep.dims, np.zeros(shape, dtype=bool)),
-        "point_key": (sweep.dims, np.array([p.key for p in todo]).reshape(shape)),
     }
     for name, value in metrics.items():
         if name in coords:
@@ -334,7 +333,13 @@ def _create(store: Path, sweep: Sweep, todo: list[Point], metrics: dict[str, Any
         data[name] = (sweep.dims + extra, np.full(shape + arr.shape, np.nan))
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update(
-        {"experiment": sweep.experiment, "base": json.dumps(sweep.base), "dims": list(sweep.dims)}
+        {
+            "experiment": sweep.experiment,
+            "base": json.dumps(sweep.base),
+            "dims": list(sweep.dims),
+            # one content hash per cell, in C order: the identity of each stored point
+            "point_keys": json.dumps([p.key for p in todo]),
+        }
     )
     from .store import _storable
 
