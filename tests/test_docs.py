@@ -67,6 +67,35 @@ def test_rule_page_check_fails_for_an_undocumented_name():
     assert len(RULE_CLASSES) == len(RULES) + len(WINDOWS)
 
 
+def test_every_test_the_docs_cite_exists():
+    """A validation claim names its test; a renamed or deleted test must not leave it stale."""
+    defined = set()
+    for source in (ROOT / "tests").glob("test_*.py"):
+        defined.update(re.findall(r"^def (test_\w+)", source.read_text(), re.MULTILINE))
+    cited = {}
+    for page in [*DOCS.rglob("*.md"), ROOT / "README.md"]:
+        for name in re.findall(r"\b(test_\w+)(?!\w|\.py)", page.read_text(encoding="utf-8")):
+            cited.setdefault(name, page.name)
+    assert len(cited) > 40
+    missing = {name: page for name, page in cited.items() if name not in defined}
+    assert not missing
+
+
+def test_every_tolerance_the_docs_quote_is_the_one_tested():
+    import tolerances
+
+    quoted = []
+    for page in DOCS.rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        pattern = r"`([A-Z][A-Z0-9_]+)` = (\d+(?:\.\d+)?(?:e[+-]?\d+)?)(%?)"
+        for name, number, percent in re.findall(pattern, text):
+            value = float(number) / (100.0 if percent else 1.0)
+            quoted.append((page.name, name, value))
+    assert len(quoted) > 10
+    for page, name, value in quoted:
+        assert getattr(tolerances, name) == pytest.approx(value, rel=1e-12), (page, name)
+
+
 def test_rule_pages_are_in_the_nav():
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     for page in (DOCS / "rules").glob("*.md"):

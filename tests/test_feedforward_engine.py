@@ -253,7 +253,6 @@ def test_record_layout_and_units():
     ("kwargs", "match"),
     [
         (dict(rule=R.BCM(tau_theta=0.05)), r"simulate\.dt: must be <= 0\.05"),
-        (dict(backend="jax"), r"simulate\.backend|jax"),
         (dict(record=Record(vars=("theta",))), r"Record\.vars"),
         (dict(rule=[R.Oja(), R.Hebb()]), r"simulate\.rule: a batch must hold rules of one class"),
         (dict(drive=ConstantRates(pre=1.0, post=1.0)), r"simulate\.drive"),

@@ -31,7 +31,10 @@ OutOpt = Annotated[
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed of every random draw (>= 0).")]
 BackendOpt = Annotated[
-    str | None, typer.Option("--backend", help="numpy (the specification) or numba (compiled).")
+    str | None,
+    typer.Option(
+        "--backend", help="numpy (the specification), numba, jax, or auto (chosen per workload)."
+    ),
 ]
 QuickOpt = Annotated[bool, typer.Option("--quick", help="A smaller, faster run.")]
 
@@ -47,8 +50,20 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            envvar="HEBBKIT_NUM_THREADS",
+            help="Threads for numba and BLAS: one pool per process (default: all cores).",
+        ),
+    ] = None,
 ) -> None:
     """hebbkit: every classic Hebbian and STDP rule, validated, fast, reproducible."""
+    if threads is not None:
+        from ._threads import set_threads
+
+        set_threads(threads)
 
 
 @app.command("list")

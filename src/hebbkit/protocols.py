@@ -298,10 +298,10 @@ def voltage_pairing(
     post[np.round(post_t / dt).astype(np.int64)] = 1
     if backend == "numpy":
         from .engine._numpy.spiking import voltage_synapse
-    elif backend == "numba":
+    elif backend in ("numba", "auto"):
         from .engine._numba.spiking import voltage_synapse
     else:
-        raise ParameterError("protocols.backend", "must be numpy or numba", backend)
+        raise ParameterError("protocols.backend", _SPIKE_BACKENDS, backend)
     w, _ = voltage_synapse(
         neuron.param_array(dt), rule.param_array(dt), pre, post, np.zeros(0), float(w0)
     )
@@ -348,13 +348,16 @@ def _w0(rule: Rule, w0: float | None) -> float:
     return float(w0)
 
 
+_SPIKE_BACKENDS = "must be numpy, numba or auto (spike rules are event-driven: no jax backend)"
+
+
 def _kernel(backend: str) -> Any:
     if backend == "numpy":
         from .engine._numpy.spiking import synapse_events
-    elif backend == "numba":
+    elif backend in ("numba", "auto"):
         from .engine._numba.spiking import synapse_events
     else:
-        raise ParameterError("protocols.backend", "must be numpy or numba", backend)
+        raise ParameterError("protocols.backend", _SPIKE_BACKENDS, backend)
     return synapse_events
 
 

@@ -307,8 +307,8 @@ def _write_points(
     for name in [*names, "done"]:
         if name in sweep.ranges:
             continue
-        array = root[name]
-        values = array[...]
+        array: Any = root[name]
+        values = np.asarray(array[...])
         for point, metrics in finished:
             values[point.index] = True if name == "done" else metrics.get(name, np.nan)
         array[...] = values

@@ -70,8 +70,6 @@ def run(
     dtype: str,
 ) -> xr.Dataset:
     """Simulate ``n_steps`` steps; see the module docstring and ``hebbkit.engine.simulate``."""
-    if backend == "jax":
-        raise ParameterError("simulate.backend", "jax is not available for feedforward yet", "jax")
     rules, batched = _rules(rule, network)
     first = inner(rules[0])
     state_names = first.state

@@ -48,10 +48,6 @@ def run(
             "must be None for the oscillator (learning: time_domain_weights)",
             type(rule).__name__,
         )
-    if backend == "jax":
-        raise ParameterError(
-            "simulate.backend", "is not available for oscillator yet; use numpy or numba", "jax"
-        )
     if not isinstance(drive, OscillatoryDrive):
         raise ParameterError("simulate.drive", "must be an OscillatoryDrive", type(drive).__name__)
     n = network.n
@@ -175,6 +171,8 @@ def _run_linear(
     kernel: Any
     if backend == "numba":
         from ._numba.oscillator import linear_steps as kernel
+    elif backend == "jax":
+        from ._jax.oscillator import linear_steps as kernel
     else:
         from ._numpy.oscillator import linear_steps as kernel
     z, bad = kernel(*args, out)
@@ -242,7 +240,10 @@ def _run_nonlinear(
             out_u,
             out_v,
         )
-    from ._numpy.oscillator import nonlinear_steps as numpy_steps
+    if backend == "jax":
+        from ._jax.oscillator import nonlinear_steps as numpy_steps
+    else:
+        from ._numpy.oscillator import nonlinear_steps as numpy_steps
 
     p = {
         "alpha": net.alpha,

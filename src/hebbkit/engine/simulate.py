@@ -26,7 +26,7 @@ BACKENDS = ("numpy", "numba", "jax", "auto")
 # backend="auto" (docs/backends.md has the measurements): a dense oscillator network goes to
 # jax from this many units, a batch from this many networks holding this many units in all;
 # everything else to numba (on 2 CPU cores numba's fused loops win below these sizes).
-AUTO_JAX_MIN_UNITS = 1000
+AUTO_JAX_MIN_UNITS = 300
 AUTO_JAX_MIN_BATCH = 4
 AUTO_JAX_MIN_BATCH_UNITS = 400
 DTYPES = ("float64", "float32")

