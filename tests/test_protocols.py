@@ -18,6 +18,7 @@ UNBOUNDED = dict(w_min=-100.0, w_max=100.0)
     "frequency, delay",
     [(0.1, 0.01), (1, -0.01), (10, 0.01), (20, -0.01), (40, 0.005), (50, -0.015)],
 )
+@pytest.mark.parametrize("backend", ["numpy", "numba"])  # spike rules have no jax backend
 def test_pair_stdp_pairing_matches_closed_form(scheme, frequency, delay, backend):
     rule = PairSTDP(
         scheme=scheme, A_plus=0.01, A_minus=0.0105, tau_plus=0.0168, tau_minus=0.0337, **UNBOUNDED
