@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import json
 import math
+import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -265,7 +266,9 @@ def _results(
         for point in pending:
             yield point, run_point(experiment, point.config)
     elif executor in ("processes", "batched"):
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+        # spawn, not fork: a forked child of a process with numba or jax threads can deadlock
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=spawn) as pool:
             futures = {pool.submit(run_point, experiment, p.config): p for p in pending}
             for future in as_completed(futures):
                 yield futures[future], future.result()
