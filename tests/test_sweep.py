@@ -79,7 +79,7 @@ def test_rerun_skips_finished_points(tmp_path, serial):
 
 def test_killed_sweep_resumes_with_every_point_once(tmp_path, serial):
     slow = {**BASE, "t_stop": 20.0}  # ~0.2 s a point, so the kill lands mid-sweep
-    grid = {"gamma0": [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], "w0": W0}
+    grid = {"gamma0": [round(0.1 + 0.05 * k, 2) for k in range(16)], "w0": W0}  # 32 points
     spec = tmp_path / "slow.toml"
     spec.write_text(
         'experiment = "hebb-bounds"\n[base]\n'
@@ -107,10 +107,10 @@ def test_killed_sweep_resumes_with_every_point_once(tmp_path, serial):
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the sweep finished before it could be killed"
     interrupted = int(sw.load(store)["done"].sum())
-    assert 3 <= interrupted < 16
+    assert 3 <= interrupted < 32
     out = subprocess.run([*cmd, "--executor", "serial"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert f"ran {16 - interrupted} points; 16 of 16 done" in out.stdout
+    assert f"ran {32 - interrupted} points; 32 of 32 done" in out.stdout
     ds = sw.load(store)
     keys = [p.key for p in sw.points(sw.from_toml(spec)[0])]
     assert json.loads(ds.attrs["point_keys"]) == keys and bool(ds["done"].all())
