@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hebbkit._progress import Progress
-from hebbkit.experiments import get_experiment
+from hebbkit.experiments import Progress, get_experiment
 
 
 def main(outdir: Path) -> None:

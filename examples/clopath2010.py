@@ -11,8 +11,7 @@ saves its figures as OUTDIR/clopath2010_<figure>.png. The full run takes well un
 import sys
 from pathlib import Path
 
-from hebbkit._progress import Progress
-from hebbkit.experiments import get_experiment
+from hebbkit.experiments import Progress, get_experiment
 
 
 def main(outdir: Path) -> None:

@@ -11,8 +11,7 @@ it smaller still (the tests use it).
 import sys
 from pathlib import Path
 
-from hebbkit._progress import Progress
-from hebbkit.experiments import get_experiment
+from hebbkit.experiments import Progress, get_experiment
 
 
 def main(outdir: Path) -> None:

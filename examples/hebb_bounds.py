@@ -11,8 +11,7 @@ Python and saves its figures as OUTDIR/hebb_bounds_<figure>.png. The full run ta
 import sys
 from pathlib import Path
 
-from hebbkit._progress import Progress
-from hebbkit.experiments import get_experiment
+from hebbkit.experiments import Progress, get_experiment
 
 
 def main(outdir: Path) -> None:

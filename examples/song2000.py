@@ -12,8 +12,7 @@ version, which already separates the two distributions.
 import sys
 from pathlib import Path
 
-from hebbkit._progress import Progress
-from hebbkit.experiments import get_experiment
+from hebbkit.experiments import Progress, get_experiment
 
 
 def main(outdir: Path) -> None:

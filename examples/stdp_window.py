@@ -11,8 +11,7 @@ and saves its figures as OUTDIR/stdp_window_<figure>.png. The full run takes wel
 import sys
 from pathlib import Path
 
-from hebbkit._progress import Progress
-from hebbkit.experiments import get_experiment
+from hebbkit.experiments import Progress, get_experiment
 
 
 def main(outdir: Path) -> None:

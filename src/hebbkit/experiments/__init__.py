@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
+from .._progress import Progress as Progress
 from ..errors import ParameterError
 from .base import Experiment as Experiment
 from .base import ExperimentConfig as ExperimentConfig
