@@ -157,14 +157,14 @@ def test_linear_vs_eq10_full_settling():
     from hebbkit.experiments.scarpetta2001 import (
         Scarpetta2001Config,
         _fig2a,
-        _local,
         _networks,
         imprints_for,
+        local_circuit,
     )
     from hebbkit.networks.oscillator import circular_patterns
 
     config = Scarpetta2001Config()
-    local = _local(config.model)
+    local = local_circuit(config.model)
     xi = circular_patterns(10, 4, 1)
     imps = imprints_for(config.model, local, xi[:1], [41.0])
     linear, nonlinear = _networks(config, imps, local)
@@ -184,7 +184,7 @@ def test_linear_vs_eq10_full_settling():
 
 def test_recall_quality_matches_dense_solve():
     # The reduced (Woodbury) solve of the capacity study against the full 2N-dimensional one.
-    from hebbkit.experiments.scarpetta2001 import _local
+    from hebbkit.experiments.scarpetta2001 import local_circuit
     from hebbkit.networks.oscillator import (
         Imprint,
         closed_form_weights,
@@ -195,7 +195,7 @@ def test_recall_quality_matches_dense_solve():
     )
 
     model = EXP.config().model.model_copy(update={"n_units": 40})
-    local = _local(model)
+    local = local_circuit(model)
     J0 = derived(model)["J0"]
     rng = np.random.default_rng(8)
     xi = np.exp(2j * np.pi * rng.random((3, 40))) / np.sqrt(40)

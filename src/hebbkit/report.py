@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError
-from .store import _replace, _temporary_sibling
+from .store import write_text
 
 
 def read_result(directory: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -80,11 +80,7 @@ figure {{ margin: 1em 0; }} img {{ max-width: 100%; border: 1px solid #eee; }}
 {_table(flat(about))}
 </body></html>
 """
-    path = directory / "report.html"
-    with _temporary_sibling(path) as tmp:
-        tmp.write_text(page)
-        _replace(tmp, path)
-    return path
+    return write_text(page, directory / "report.html")
 
 
 def _table(rows: Iterator[tuple[str, Any]]) -> str:

@@ -66,9 +66,14 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
     """Write ``obj`` as indented JSON, atomically."""
+    return write_text(json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n", path)
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write ``text`` to ``path``, atomically."""
     path = Path(path)
     with _temporary_sibling(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n")
+        tmp.write_text(text)
         _replace(tmp, path)
     return path
 

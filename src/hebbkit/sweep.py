@@ -344,11 +344,9 @@ def _create(store: Path, sweep: Sweep, todo: list[Point], metrics: dict[str, Any
             "point_keys": json.dumps([p.key for p in todo]),
         }
     )
-    from .store import _storable
+    from .store import save
 
-    tmp = store.with_name(f".{store.name}.tmp")
-    _storable(ds).to_zarr(tmp, mode="w", consolidated=False)
-    os.replace(tmp, store)
+    save(ds, store)
 
 
 def _flat(metrics: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

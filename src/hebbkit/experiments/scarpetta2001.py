@@ -43,7 +43,9 @@ from .base import Experiment, ExperimentConfig, Result
 LOCK_THRESHOLD = 0.9
 
 
-class _Model(pydantic.BaseModel):
+class ModelConfig(pydantic.BaseModel):
+    """The network and learning parameters; units and provenance in each description."""
+
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
     n_units: int = Field(default=10, ge=4, description="E-I pairs N (from the paper)")
     alpha: float = Field(default=100.0, gt=0, description="leak rate 1/tau in 1/s (chosen)")
@@ -128,14 +130,14 @@ class _Studies(pydantic.BaseModel):
 class Scarpetta2001Config(ExperimentConfig):
     """Parameters of the reproduction; units in each field's description."""
 
-    model: _Model = _Model()
+    model: ModelConfig = ModelConfig()
     nonlinear: _Nonlinear = _Nonlinear()
     drive: _Drive = _Drive()
     sim: _Sim = _Sim()
     studies: _Studies = _Studies()
 
 
-def derived(model: _Model) -> dict[str, float]:
+def derived(model: ModelConfig) -> dict[str, float]:
     """J0 (1/s) and the intrinsic frequency (Hz) from Fig 3 through eqs (11)-(12):
     omega_k^2 (1 - J0 a1_k) = omega_int^2 for (41 Hz, a1 = 0.1) and (63 Hz, a1 = 1.1)."""
     (f1, f2), (a1, a2) = model.fig3_hz, (x * model.a1_unit for x in model.fig3_a1)
@@ -144,7 +146,8 @@ def derived(model: _Model) -> dict[str, float]:
     return {"J0": J0, "intrinsic_hz": f_int}
 
 
-def _local(model: _Model) -> LinearOscillator:
+def local_circuit(model: ModelConfig) -> LinearOscillator:
+    """The local E-I circuit (J = W = 0) whose intrinsic frequency is derived from Fig 3."""
     d = derived(model)
     bg = (2 * math.pi * d["intrinsic_hz"]) ** 2 - model.alpha**2
     if bg <= 0:
@@ -156,7 +159,9 @@ def _local(model: _Model) -> LinearOscillator:
     )
 
 
-def imprints_for(model: _Model, local: LinearOscillator, xis: Any, freqs: Any) -> list[Imprint]:
+def imprints_for(
+    model: ModelConfig, local: LinearOscillator, xis: Any, freqs: Any
+) -> list[Imprint]:
     """One imprint per pattern with the window that puts its resonance at its frequency."""
     J0 = derived(model)["J0"]
     out = []
@@ -446,7 +451,7 @@ def _learning(
 def run(config: Scarpetta2001Config, progress: Progress) -> Result:
     """Figs 2A-2C and 3 with nonlinear, linear and analytic responses, and the learning check."""
     model = config.model
-    local = _local(model)
+    local = local_circuit(model)
     xi = circular_patterns(model.n_units, min(4, model.n_units // 2), model.pattern_seed)
     f0 = model.imprint_hz
     one = imprints_for(model, local, xi[:1], [f0])
@@ -571,7 +576,7 @@ def _capacity(
     J0 = derived(model)["J0"]
     curves, metrics, rows = {}, {}, []
     for n in progress.track(st.capacity_n, "capacity sweep", total=len(st.capacity_n)):
-        local = _local(model.model_copy(update={"n_units": n}))
+        local = local_circuit(model.model_copy(update={"n_units": n}))
         grid = np.unique(np.round(np.geomspace(1, max(2, n // 2), 12)).astype(int))
         for mode, spread in (("one frequency", False), ("8 frequencies", True)):
             worst = []

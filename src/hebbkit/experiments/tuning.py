@@ -32,16 +32,15 @@ from ..networks.oscillator import (
     small_window_resonance,
     tuned_eta_W,
 )
-from ..plots import oscillator as plots
 from ..rules.windows import SmallWindow
 from .base import Experiment, ExperimentConfig, Result
-from .scarpetta2001 import _local, _Model, derived
+from .scarpetta2001 import ModelConfig, derived, local_circuit
 
 
 class TuningConfig(ExperimentConfig):
     """One point of the tuning sweep; units in each field's description."""
 
-    model: _Model = _Model()
+    model: ModelConfig = ModelConfig()
     drive_hz: float = Field(default=41.0, gt=0, description="drive frequency, Hz")
     a1: float = Field(
         default=0.1, description="window a1 in units of model.a1_unit (0.1 -> 41 Hz, 1.1 -> 63 Hz)"
@@ -63,7 +62,7 @@ class TuningConfig(ExperimentConfig):
 
 def _network(config: TuningConfig) -> tuple[Any, list[Imprint], np.ndarray, dict[str, float]]:
     model = config.model
-    local = _local(model)
+    local = local_circuit(model)
     J0 = derived(model)["J0"]
     window = SmallWindow(
         a0=(2 * local.alpha - model.residual_damping) / J0, a1=config.a1 * model.a1_unit
@@ -164,11 +163,6 @@ def _result(
         **theory,
     }
     return Result(data={"u_plus": u_plus}, figures={}, metrics=metrics)
-
-
-def tuning_figure(ds: xr.Dataset) -> Any:
-    """Amplitude against drive frequency for each a1 and pattern count of a sweep result."""
-    return plots.tuning_sweep(ds)
 
 
 EXPERIMENTS = {

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 
+# Overflow is reported by the divergence check, as in the compiled kernels.
+@np.errstate(over="ignore", invalid="ignore")
 def linear_steps(
     E: np.ndarray,
     Gr: np.ndarray,
@@ -31,23 +33,6 @@ def linear_steps(
     (R, B, 2N) receives z every ``stride`` steps. Returns the final z and the step (1-based) of
     the first non-finite record, or -1.
     """
-    z = z.copy()
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _linear_loop(E, Gr, Gi, omega, z, step0, n_steps, dt, stride, out)
-
-
-def _linear_loop(
-    E: np.ndarray,
-    Gr: np.ndarray,
-    Gi: np.ndarray,
-    omega: np.ndarray,
-    z: np.ndarray,
-    step0: int,
-    n_steps: int,
-    dt: float,
-    stride: int,
-    out: np.ndarray,
-) -> tuple[np.ndarray, int]:
     for k in range(n_steps):
         phase = omega * ((step0 + k) * dt)
         z = (E @ z[..., None])[..., 0] + 2.0 * (
@@ -74,6 +59,7 @@ def _rhs(
     return du, dv
 
 
+@np.errstate(over="ignore", invalid="ignore")
 def nonlinear_steps(
     u: np.ndarray,
     v: np.ndarray,
@@ -92,23 +78,6 @@ def nonlinear_steps(
     ``p`` holds alpha, beta, gamma, I0 (N,), JW = [J0; W0] (2N, N), xr, xim (B, N), omega (B,),
     the transfer objects g_u, g_v and their parameter vectors pu, pv.
     """
-    # Overflow is reported by the divergence check below, as in the compiled kernel.
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _nonlinear_loop(u.copy(), v.copy(), p, rk4, step0, n_steps, dt, stride, out_u, out_v)
-
-
-def _nonlinear_loop(
-    u: np.ndarray,
-    v: np.ndarray,
-    p: dict[str, Any],
-    rk4: bool,
-    step0: int,
-    n_steps: int,
-    dt: float,
-    stride: int,
-    out_u: np.ndarray,
-    out_v: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, int]:
     for k in range(n_steps):
         t = (step0 + k) * dt
         if rk4:
