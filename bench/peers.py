@@ -186,9 +186,7 @@ def run_hebbkit() -> list[dict[str, Any]]:
         for dtype in ("float64", "float32"):
             try:
                 repeats = 1 if n * batch >= 64000 else ARGS.repeats
-                ts, u = timed(
-                    functools.partial(backends.t3_run, n, batch, steps, dtype, choice), repeats
-                )
+                ts, u = timed(backends.t3_case(n, batch, steps, dtype, choice), repeats)
             except Exception as err:  # report a backend bug in the table rather than stop
                 print(f"hebbkit T3 N={n} batch={batch} {dtype}: FAILED {str(err).splitlines()[0]}")
                 continue

@@ -2,7 +2,8 @@
 
 u' = -a u - b tanh(v) + J tanh(u) + I0 + A xi cos(2 pi 41 Hz t),  v' = -a v + c tanh(u) + W tanh(u),
 with the peers' exact parameters (common.t3_params), run by hebbkit's oscillator engine (numba)
-and by the peers' numpy loop (t3_ei_numpy.run) in the same process. Prints one line per N:
+and by the peers' numpy loop (t3_ei_numpy.run) in the same process. As in the peers' method,
+only the simulation call is timed (the network and drive are built before it). One line per N:
 median (min-max) seconds per 10,000 steps after JIT, the ratio to the numpy loop, and the
 agreement max |u - u_numpy|. Usage: python bench/t3_oscillator.py [N ...]
 """
@@ -21,38 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "peers")
 import common as c  # noqa: E402
 import t3_ei_numpy  # noqa: E402
 
-from hebbkit.engine.oscillator import initial_state  # noqa: E402
-from hebbkit.engine.simulate import simulate  # noqa: E402
-from hebbkit.networks.oscillator import Oscillator, OscillatoryDrive  # noqa: E402
-from hebbkit.neurons.rate import Tanh  # noqa: E402
-
-
-def hebbkit_run(n: int, steps: int) -> np.ndarray:
-    """u (steps, n) of the T3 network, recorded after every step."""
-    J, W, xi = c.t3_params(n)
-    net = Oscillator(
-        alpha=c.T3_ALPHA,
-        beta=c.T3_BETA,
-        gamma=c.T3_GAMMA,
-        J=J,
-        W=W,
-        I0=c.T3_I0,
-        g_u=Tanh(),
-        g_v=Tanh(),
-        method="euler",
-    )
-    # A xi cos(w t) = xi_c e^{i w t} + c.c. with xi_c = A xi / 2.
-    drive = OscillatoryDrive(xi=0.5 * c.T3_A * xi, frequency=c.T3_F)
-    ds = simulate(
-        net,
-        None,
-        drive,
-        t_stop=steps * c.T3_DT,
-        dt=c.T3_DT,
-        backend="numba",
-        initial=initial_state(np.zeros(n), np.zeros(n), 1),
-    )
-    return np.asarray(ds["u"].values[:, 0, :])
+from backends import t3_case  # noqa: E402
 
 
 def timed(fn, repeats: int) -> tuple[list[float], object, float]:
@@ -69,9 +39,10 @@ def timed(fn, repeats: int) -> tuple[list[float], object, float]:
 
 def main(ns: list[int]) -> None:
     steps = c.t3_nsteps()
-    hebbkit_run(10, 10)  # JIT (or load from cache) outside the timings
+    t3_case(10, 1, 10, "float64", "numba")()  # JIT (or load from cache) outside the timings
     for n in ns:
-        ours, u, cpu = timed(lambda n=n: hebbkit_run(n, steps), 5 if n < 1000 else 3)
+        ours, u, cpu = timed(t3_case(n, 1, steps, "float64", "numba"), 5 if n < 1000 else 3)
+        u = u[:, 0, :]
         ref_t, ref, ref_cpu = timed(lambda n=n: t3_ei_numpy.run(n), 3 if n < 1000 else 1)
         err = float(np.max(np.abs(np.asarray(u) - np.asarray(ref)[1:])))
         med, ref_med = statistics.median(ours), statistics.median(ref_t)

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import hebbkit.engine._numba.oscillator as numba_osc
 from hebbkit.engine.oscillator import initial_state, time_domain_weights
 from hebbkit.engine.record import Record
 from hebbkit.engine.simulate import simulate
@@ -36,6 +37,8 @@ from tolerances import (
     RK4_VS_EXACT,
     SAME_ALGORITHM_F64,
     TIME_DOMAIN_VS_CLOSED_FORM,
+    VECTOR_TANH_ABS,
+    VECTOR_TANH_REL,
     WHOLE_RUN_F64,
 )
 
@@ -199,7 +202,7 @@ def test_nonlinear_numpy_matches_loop_reference(rng, method):
 
 
 @pytest.mark.parametrize("method", ["rk4", "euler"])
-def test_nonlinear_numba_matches_numpy(rng, method):
+def test_nonlinear_numba_matches_numpy(rng, method, monkeypatch):
     net = _nonlinear_net(
         rng, PiecewiseLinear(knots=(0.0, 0.5, 1.5), values=(0.0, 0.2, 1.4)), Tanh(), method
     )
@@ -226,15 +229,41 @@ def test_nonlinear_numba_matches_numpy(rng, method):
         simulate(net, None, drive, t_stop=0.1, dt=1e-4, backend=b, initial=start)
         for b in ("numpy", "numba")
     ]
-    a, b = runs[0].u.values, runs[1].u.values
-    assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < WHOLE_RUN_F64
+    # and with the members split across threads, as large batches are
+    monkeypatch.setattr(numba_osc, "THREADED_WORK", 0)
+    runs.append(simulate(net, None, drive, t_stop=0.1, dt=1e-4, backend="numba", initial=start))
+    for run in runs[1:]:
+        a, b = runs[0].u.values, run.u.values
+        assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < WHOLE_RUN_F64
+
+
+def test_vector_tanh_matches_numpy_tanh(rng):
+    import numba
+
+    @numba.njit
+    def tanh_of(x):  # type: ignore[no-untyped-def]
+        out = np.empty_like(x)
+        for i in range(x.size):
+            out[i] = numba_osc._vector_tanh(x[i])
+        return out
+
+    tiny = np.logspace(-300, 1.5, 2000)
+    x = np.concatenate(
+        [np.linspace(-25, 25, 100_001), 3 * rng.standard_normal(10_000), tiny, -tiny]
+    )
+    got, want = tanh_of(x), np.tanh(x)
+    assert np.max(np.abs(got - want)) <= VECTOR_TANH_ABS
+    nonzero = want != 0
+    assert np.max(np.abs(got - want)[nonzero] / np.abs(want[nonzero])) <= VECTOR_TANH_REL
 
 
 def test_linear_numba_matches_numpy(stored):
     net, _, xi = stored
     drive = OscillatoryDrive(xi=xi[:3], frequency=[41.0, 63.0, 30.0])
+    # 2000 steps of 3 members: enough work that numba splits the members across threads
+    assert 3 * 2000 * (2 * net.n) ** 2 > numba_osc.THREADED_WORK
     runs = [
-        simulate(net, None, drive, t_stop=0.5, dt=5e-4, backend=b, record=Record(vars=("u", "v")))
+        simulate(net, None, drive, t_stop=1.0, dt=5e-4, backend=b, record=Record(vars=("u", "v")))
         for b in ("numpy", "numba")
     ]
     for name in ("u", "v"):

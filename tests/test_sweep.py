@@ -20,6 +20,8 @@ import xarray as xr
 from hebbkit import sweep as sw
 from hebbkit._progress import Progress
 from hebbkit.errors import ConfigError
+from hebbkit.experiments import get_experiment
+from tolerances import LINEAR_VS_EQ10
 
 BASE = {"t_stop": 0.5, "dt": 0.0025, "pre": [0.5, 1.0, 2.0], "post": 1.0, "gamma2": 1.0}
 GAMMA0 = [0.25, 0.5, 1.0]
@@ -75,6 +77,55 @@ def test_rerun_skips_finished_points(tmp_path, serial):
     again = sw.run_sweep(_sweep(), store, executor="serial")
     assert first.attrs["points_run"] == 6 and again.attrs["points_run"] == 0
     xr.testing.assert_identical(again.drop_attrs(), serial.drop_attrs())
+
+
+def test_returned_result_is_what_the_store_holds(tmp_path):
+    # run_sweep returns the result it kept in memory instead of reading the store back
+    store = tmp_path / "held.zarr"
+    fresh = sw.run_sweep(_sweep(), store, executor="serial")
+    xr.testing.assert_identical(fresh, sw.load(store).assign_attrs(points_run=6))
+    # a resumed sweep: the store is read once, then written; undo the row gamma0 = 0.25
+    zarr = pytest.importorskip("zarr")
+    done = zarr.open_group(str(store), mode="r+")["done"]
+    flags = done[...]
+    flags[0, :] = False
+    done[...] = flags
+    again = sw.run_sweep(_sweep(), store, executor="serial", flush_seconds=0.0)
+    assert again.attrs["points_run"] == 2
+    xr.testing.assert_identical(again, sw.load(store).assign_attrs(points_run=2))
+    xr.testing.assert_identical(again.drop_attrs(), fresh.drop_attrs())
+    # random samples: the sampled paths are coordinates along "sample"
+    sampled = sw.Sweep(
+        experiment="hebb-bounds", base=BASE, samples=3, ranges={"gamma0": (0.25, 1.0, True)}
+    )
+    ds = sw.run_sweep(sampled, tmp_path / "sampled.zarr", executor="serial")
+    assert ds["gamma0"].dims == ("sample",)
+    xr.testing.assert_identical(ds, sw.load(tmp_path / "sampled.zarr").assign_attrs(points_run=3))
+
+
+def test_store_of_another_sweep_is_refused(tmp_path):
+    store = tmp_path / "one.zarr"
+    sw.run_sweep(_sweep(), store, executor="serial")
+    other = sw.Sweep(experiment="hebb-bounds", base=BASE, grid={"gamma0": [0.5, 2.0]})
+    with pytest.raises(ConfigError, match=r"holds the points of another sweep"):
+        sw.run_sweep(other, store, executor="serial")
+
+
+def test_tuning_batch_gives_the_one_by_one_numbers_and_eq10():
+    # The batched executor's speed must not change a number: each member of one batched run
+    # (members of two networks, interleaved) equals its own one-point run bit for bit, and the
+    # simulated response matches eq (10) (3 s of settling leaves a transient < 1e-9).
+    exp = get_experiment("oscillator-tuning")
+    assert exp.run_batch is not None
+    configs = [
+        exp.config(a1=a1, n_patterns=n, drive_hz=f, settle=3.0)
+        for f in (30.0, 41.0, 63.0)
+        for a1, n in ((0.1, 1), (1.0, 3))
+    ]
+    batch = exp.run_batch(configs, Progress())
+    for config, got in zip(configs, batch, strict=True):
+        assert got.metrics == exp.run(config, Progress()).metrics
+        assert got.metrics["rel_err_vs_eq10"] < LINEAR_VS_EQ10
 
 
 def test_killed_sweep_resumes_with_every_point_once(tmp_path, serial):

@@ -37,10 +37,11 @@ from ._progress import Progress
 from .errors import ConfigError, ParameterError
 
 EXECUTORS = ("batched", "processes", "serial", "dask")
-BATCH = 64  # points per batched call: the unit of resumption for the batched executor
-# Finished points are written together, at most this many apart: the store is not rewritten
-# for every point of a fast sweep.
-FLUSH_POINTS = 64
+# Points per batched call, the unit of resumption of the batched executor: the first call
+# takes BATCH_FIRST points; each later one as many as the last rate fits in flush_seconds, at
+# most BATCH_MAX (few calls for a fast sweep, little work lost when a slow one is killed).
+BATCH_FIRST = 16
+BATCH_MAX = 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,12 +116,14 @@ class Sweep:
 
 @dataclasses.dataclass(frozen=True)
 class Point:
-    """One validated point: its cell index in the result, its config and its key."""
+    """One validated point: its cell index in the result, its config and its key (and, in
+    the process that expanded it, the validated config model, so it is not validated twice)."""
 
     index: tuple[int, ...]
     overrides: dict[str, Any]
     config: dict[str, Any]
     key: str
+    model: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def points(sweep: Sweep) -> list[Point]:
@@ -129,19 +132,14 @@ def points(sweep: Sweep) -> list[Point]:
 
     exp = get_experiment(sweep.experiment)
     out = []
-    for flat, overrides in enumerate(sweep.overrides()):
+    cells = itertools.product(*(range(n) for n in sweep.shape))  # C order, as overrides()
+    for index, overrides in zip(cells, sweep.overrides(), strict=True):
         data = cfg.with_overrides(sweep.base, overrides)
         label = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
         model = cfg.build(exp.config, data, f"sweep point ({label})")
         config = model.model_dump(mode="json")
-        out.append(
-            Point(
-                index=tuple(int(i) for i in np.unravel_index(flat, sweep.shape)),
-                overrides=overrides,
-                config=config,
-                key=point_key(sweep.experiment, config),
-            )
-        )
+        key = point_key(sweep.experiment, config)
+        out.append(Point(index=index, overrides=overrides, config=config, key=key, model=model))
     return out
 
 
@@ -151,23 +149,33 @@ def point_key(experiment: str, config: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def run_point(experiment: str, config: dict[str, Any]) -> dict[str, Any]:
-    """Run one point and return its metrics flattened to dotted names (numbers and lists)."""
+def run_point(experiment: str, config: Any) -> dict[str, Any]:
+    """Run one point (its config as a dict, or as the validated model) and return its metrics
+    flattened to dotted names (numbers and lists)."""
     from .experiments import get_experiment
 
     exp = get_experiment(experiment)
-    result = exp.run(exp.config.model_validate(config), Progress())
+    result = exp.run(_model(exp, config), Progress())
     return dict(_flat(result.metrics))
 
 
-def run_points(experiment: str, configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def run_points(experiment: str, configs: Sequence[Any]) -> list[dict[str, Any]]:
     """Run several points as one batched simulation (``Experiment.run_batch``)."""
     from .experiments import get_experiment
 
     exp = get_experiment(experiment)
     assert exp.run_batch is not None
-    models = [exp.config.model_validate(c) for c in configs]
+    models = [_model(exp, c) for c in configs]
     return [dict(_flat(r.metrics)) for r in exp.run_batch(models, Progress())]
+
+
+def _model(exp: Any, config: Any) -> Any:
+    return config if isinstance(config, exp.config) else exp.config.model_validate(config)
+
+
+def _config(point: Point) -> Any:
+    """What a point runs from in this process: its model if it has one, else its dict."""
+    return point.config if point.model is None else point.model
 
 
 def run_sweep(
@@ -193,22 +201,26 @@ def run_sweep(
     if store.suffix != ".zarr":
         raise ParameterError("sweep.store", "must be a path ending in .zarr", str(store))
     todo = points(sweep)
-    done = _done_keys(store)
+    current = _stored(store, sweep, todo)
+    done = set() if current is None else _done_keys(current, todo)
     pending = [p for p in todo if p.key not in done]
     progress = Progress() if progress is None else progress
-    results = _results(sweep.experiment, pending, executor, workers, client)
+    results = _results(sweep.experiment, pending, executor, workers, client, flush_seconds)
+    # Finished points are written together, on time only: a fast sweep writes its store once,
+    # and an interruption loses at most flush_seconds of work.
     finished: list[tuple[Point, dict[str, Any]]] = []
     last = time.monotonic()
     for item in progress.track(results, f"sweep {sweep.experiment}", total=len(pending)):
         finished.append(item)
-        if len(finished) >= FLUSH_POINTS or time.monotonic() - last >= flush_seconds:
-            _write_points(store, sweep, todo, finished)
+        if time.monotonic() - last >= flush_seconds:
+            current = _write_points(store, sweep, todo, current, finished)
             finished, last = [], time.monotonic()
     if finished:
-        _write_points(store, sweep, todo, finished)
-    ds = load(store)
-    ds.attrs["points_run"] = len(pending)
-    return ds
+        current = _write_points(store, sweep, todo, current, finished)
+    assert current is not None  # a sweep has points, so the store exists by now
+    # current holds what load(store) would read back: no need to read it
+    current.attrs["points_run"] = len(pending)
+    return current
 
 
 def load(store: str | os.PathLike[str]) -> xr.Dataset:
@@ -253,18 +265,29 @@ def from_toml(path: str | os.PathLike[str]) -> tuple[Sweep, dict[str, Any]]:
 
 
 def _results(
-    experiment: str, pending: list[Point], executor: str, workers: int | None, client: Any
+    experiment: str,
+    pending: list[Point],
+    executor: str,
+    workers: int | None,
+    client: Any,
+    flush_seconds: float,
 ) -> Iterator[tuple[Point, dict[str, Any]]]:
     from .experiments import get_experiment
 
     if executor == "batched" and get_experiment(experiment).run_batch is not None:
-        for start in range(0, len(pending), BATCH):
-            group = pending[start : start + BATCH]
-            metrics = run_points(experiment, [p.config for p in group])
+        start, size = 0, BATCH_FIRST
+        while start < len(pending):
+            group = pending[start : start + size]
+            began = time.monotonic()
+            metrics = run_points(experiment, [_config(p) for p in group])
+            spent = time.monotonic() - began
             yield from zip(group, metrics, strict=True)
+            start += len(group)
+            fits = len(group) * flush_seconds / max(spent, 1e-9)
+            size = int(min(max(fits, BATCH_FIRST), BATCH_MAX))
     elif executor == "serial" or not pending:
         for point in pending:
-            yield point, run_point(experiment, point.config)
+            yield point, run_point(experiment, _config(point))
     elif executor in ("processes", "batched"):
         # spawn, not fork: a forked child of a process with numba or jax threads can deadlock
         spawn = multiprocessing.get_context("spawn")
@@ -287,37 +310,60 @@ def _results(
             yield by_key[future.key], future.result()
 
 
-def _done_keys(store: Path) -> set[str]:
+def _stored(store: Path, sweep: Sweep, todo: list[Point]) -> xr.Dataset | None:
+    """The result already in ``store`` (None if there is none); it must be this sweep's."""
     if not store.exists():
-        return set()
-    with xr.open_zarr(store, consolidated=False) as ds:
-        keys = np.array(json.loads(ds.attrs["point_keys"]))
-        done = ds["done"].values
-    return {str(k) for k, d in zip(keys.ravel(), done.ravel(), strict=True) if d}
+        return None
+    ds = load(store)
+    if json.loads(ds.attrs["point_keys"]) != [p.key for p in todo]:
+        raise ConfigError(
+            f"sweep.store: {store}", "holds the points of another sweep; choose a new path"
+        )
+    return ds
+
+
+def _done_keys(ds: xr.Dataset, todo: list[Point]) -> set[str]:
+    done = ds["done"].values
+    return {p.key for p in todo if done[p.index]}
 
 
 def _write_points(
-    store: Path, sweep: Sweep, todo: list[Point], finished: list[tuple[Point, dict[str, Any]]]
-) -> None:
-    """Write finished points into their cells, values first and ``done`` last, so a point
-    whose write was interrupted is simply run again. The store is created on the first write."""
+    store: Path,
+    sweep: Sweep,
+    todo: list[Point],
+    current: xr.Dataset | None,
+    finished: list[tuple[Point, dict[str, Any]]],
+) -> xr.Dataset:
+    """Put finished points into their cells of ``current`` (the store's content, kept in
+    memory) and write it, values first and ``done`` last, so that a point whose write was
+    interrupted is simply run again. The first write creates the store with its values in one
+    atomic step. Returns the updated ``current``."""
     import zarr
 
-    if not store.exists():
-        _create(store, sweep, todo, finished[0][1])
-    root = zarr.open_group(str(store), mode="r+")
-    names = [n for n in root.array_keys() if n not in ("done", *sweep.dims)]
+    created = current is None
+    if current is None:
+        current = _empty(sweep, todo, finished[0][1])
+    names = [str(n) for n in current.data_vars if n != "done"]
     for name in [*names, "done"]:
-        if name in sweep.ranges:
-            continue
-        array: Any = root[name]
-        values = np.asarray(array[...])
+        values = np.array(current[name].values)  # a copy: what load() read may be read-only
         for point, metrics in finished:
             values[point.index] = True if name == "done" else metrics.get(name, np.nan)
-        array[...] = values
+        current.variables[name].values = values
+    if created:
+        from .store import save
+
+        save(current, store)
+        return current
+    root = zarr.open_group(str(store), mode="r+")
+    for name in [*names, "done"]:
+        array: Any = root[name]
+        array[...] = current[name].values
+    return current
 
 
-def _create(store: Path, sweep: Sweep, todo: list[Point], metrics: dict[str, Any]) -> None:
+def _empty(sweep: Sweep, todo: list[Point], metrics: dict[str, Any]) -> xr.Dataset:
+    """The result with no point done: ``done`` false and every metric NaN, laid out (and with
+    attributes encoded) exactly as :func:`load` reads it back from the store."""
     shape = sweep.shape
     coords: dict[str, Any] = {}
     if sweep.samples > 0:
@@ -325,28 +371,25 @@ def _create(store: Path, sweep: Sweep, todo: list[Point], metrics: dict[str, Any
             coords[path] = ("sample", [p.overrides[path] for p in todo])
     else:
         coords = {path: list(values) for path, values in sweep.grid.items()}
-    data: dict[str, Any] = {
-        "done": (sweep.dims, np.zeros(shape, dtype=bool)),
-    }
+    data: dict[str, Any] = {}
     for name, value in metrics.items():
         if name in coords:
             continue  # a metric that repeats a swept parameter is its coordinate
         arr = np.asarray(value, dtype=np.float64)
         extra = tuple(f"{name}_dim{i}" for i in range(arr.ndim))
         data[name] = (sweep.dims + extra, np.full(shape + arr.shape, np.nan))
+    data["done"] = (sweep.dims, np.zeros(shape, dtype=bool))
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update(
         {
             "experiment": sweep.experiment,
             "base": json.dumps(sweep.base),
-            "dims": list(sweep.dims),
+            "dims": json.dumps(list(sweep.dims)),
             # one content hash per cell, in C order: the identity of each stored point
             "point_keys": json.dumps([p.key for p in todo]),
         }
     )
-    from .store import save
-
-    save(ds, store)
+    return ds
 
 
 def _flat(metrics: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -498,7 +498,9 @@ def eq10_response(local: LinearOscillator, imprints: Any, frequency: Any, xi: An
         half = 0.5 * learning_strength(local, imp) * np.conj(complex(imp.window.fourier(w0)))
         r = imp.eta_W / imp.eta_J
         denom = free - (1j * w + a) * half + r * bg * half / (a + 1j * w0)
-        c = xi @ np.conj(imp.xi)
+        # a row sum, not a matrix product: each drive's answer is then the same bits whether
+        # it comes alone or in a batch
+        c = np.sum(xi * np.conj(imp.xi), axis=-1)
         out = out + (a + 1j * w) * c[:, None] * imp.xi[None, :] * (1.0 / denom - 1.0 / free)
     return np.asarray(out)
 
@@ -569,17 +571,18 @@ def drive_components(
     drive, well below 1 for a self-sustained oscillation at another frequency.
     """
     keep = t >= t_from
-    t, u = t[keep], u[keep]
-    phase = omega[None, :] * t[:, None]
-    basis = np.stack([np.ones_like(phase), np.cos(phase), np.sin(phase)], axis=-1)
-    gram = np.einsum("tbk,tbl->bkl", basis, basis)
-    proj = np.einsum("tbk,tbn->bkn", basis, u)
-    coef = np.linalg.solve(gram, proj)
+    # batch first, so that each member's fit is a stack of small matrix products whose
+    # result does not depend on the other members (a batch gives what one-by-one gives)
+    u = np.ascontiguousarray(np.moveaxis(u[keep], 0, 1))  # (B, T, N)
+    phase = omega[:, None] * t[None, keep]
+    basis = np.stack([np.ones_like(phase), np.cos(phase), np.sin(phase)], axis=-1)  # (B, T, 3)
+    basis_t = basis.transpose(0, 2, 1)
+    coef = np.linalg.solve(basis_t @ basis, basis_t @ u)  # (B, 3, N)
     u_plus = 0.5 * (coef[:, 1] - 1j * coef[:, 2])
-    fitted = np.einsum("tbk,bkn->tbn", basis, coef)
-    ac = u - coef[None, :, 0, :]
-    total = np.sum(ac * ac, axis=(0, 2))
-    residual = np.sum((u - fitted) ** 2, axis=(0, 2))
+    ac = u - coef[:, :1, :]
+    rest = u - basis @ coef
+    total = np.einsum("btn,btn->b", ac, ac)
+    residual = np.einsum("btn,btn->b", rest, rest)
     return u_plus, 1.0 - residual / np.maximum(total, np.finfo(float).tiny)
 
 

@@ -70,14 +70,21 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
     Yc = p.Yc if clamped else np.zeros((1, 1, 1), dtype=dtype)
     P = np.zeros((members, N_PARAMS), dtype=dtype)
     P[:, : p.P.shape[1]] = p.P
-    step = kernel(p.rule_type.dw, p.rule_type.post_target, p.transfer_type.f, p.pre_term)
+    features = (
+        bool(p.WD[:, 0].any()),  # soft bounds
+        bool(p.WD[:, 6].any()),  # hard bounds
+        bool(p.WD[:, 5].any()),  # decay
+        bool(p.WD[:, 9].any()),  # normalisation
+        clamped,
+        bool(p.K.any()),  # low-pass states
+    )
+    step = kernel(p.rule_type.dw, p.rule_type.post_target, p.transfer_type.f, p.pre_term, features)
     args = (
         p.W,
         p.A,
         p.Bs,
         p.X,
         Yc,
-        clamped,
         P,
         p.WD,
         p.K,
@@ -110,12 +117,16 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
 
 
 @functools.cache
-def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
+def kernel(
+    dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int, features: tuple[bool, ...]
+) -> Any:
     """The compiled time loop for one rule class and one transfer class.
 
-    ``pre_term`` is a closure constant, so numba prunes the branches of the other pre terms
-    before compiling (less code, faster JIT).
+    ``pre_term`` and ``features`` (which of soft bounds, hard bounds, decay, normalisation,
+    clamped rates and low-pass states any member uses) are closure constants, so numba prunes
+    the code of everything else before compiling: less code, a faster first JIT.
     """
+    SOFT, HARD, DECAY, NORM, CLAMPED, LOWPASS = features
     dw = register_jitable(dw_py)
     target = register_jitable(target_py)
     g = register_jitable(transfer_py)
@@ -131,7 +142,6 @@ def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
         Bs,
         X,
         Yc,
-        clamped,
         P,
         WD,
         K,
@@ -178,7 +188,7 @@ def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
             # updated, so each row is read and written once per sample; normalisation changes
             # the row afterwards, and Oja's subspace rule needs every y first, so they cannot
             s_ready = False
-            fusable = pre_term != WTY and norm == 0 and not clamped
+            fusable = pre_term != WTY and norm == 0 and not CLAMPED
             clip_inline = hard and norm == 0
             for k in range(n):
                 x = X[mx, k]
@@ -188,7 +198,7 @@ def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
                         bv[j] = 0.0
                 if pre_term == WTY:
                     for i in range(n_post):
-                        y[i] = Yc[my, k, i] if clamped else g(_dot(W[m, i], x), TP)
+                        y[i] = Yc[my, k, i] if CLAMPED else g(_dot(W[m, i], x), TP)
                     for i in range(n_post):
                         for j in range(n_pre):
                             bv[j] += W[m, i, j] * y[i]
@@ -198,7 +208,7 @@ def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
                 for i in range(i0, i1):
                     row = W[m, i]
                     if pre_term != WTY:
-                        if clamped:
+                        if CLAMPED:
                             y[i] = Yc[my, k, i]
                         else:
                             if not s_ready:
@@ -210,50 +220,60 @@ def kernel(dw_py: Any, target_py: Any, transfer_py: Any, pre_term: int) -> Any:
                         for j in range(n_pre):
                             bv[j] += row[j] * yi
                     acc = row.dtype.type(0.0)
-                    # two loops, not a branch inside one: LLVM would otherwise if-convert the
-                    # branch and evaluate the soft bound's pow for every synapse
-                    if soft:
-                        for j in range(n_pre):
-                            w = row[j]
-                            f = _soft(dw(w, x[j], yi, ai, bv[j], p), w, g2, smin, smax, beta)
-                            w = w + dt * (f - g0 * w)
-                            if clip_inline:
+                    # one loop per weight dependence, not a branch inside one: LLVM would
+                    # otherwise if-convert the branch and evaluate the soft bound's pow for every
+                    # synapse. Each loop sits under its feature constant, so numba drops the
+                    # loops no member uses before compiling.
+                    plain = True
+                    if SOFT:
+                        if soft:
+                            plain = False
+                            for j in range(n_pre):
+                                w = row[j]
+                                f = _soft(dw(w, x[j], yi, ai, bv[j], p), w, g2, smin, smax, beta)
+                                w = w + dt * (f - g0 * w)
+                                if clip_inline:
+                                    w = min(max(w, hmin), hmax)
+                                row[j] = w
+                                acc += w * x_next[j]
+                    if HARD:
+                        if plain and clip_inline:
+                            plain = False
+                            for j in range(n_pre):
+                                w = row[j]
+                                w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
                                 w = min(max(w, hmin), hmax)
-                            row[j] = w
-                            acc += w * x_next[j]
-                    elif clip_inline:
-                        for j in range(n_pre):
-                            w = row[j]
-                            w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
-                            w = min(max(w, hmin), hmax)
-                            row[j] = w
-                            acc += w * x_next[j]
-                    elif g0 != 0:
-                        for j in range(n_pre):
-                            w = row[j]
-                            w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
-                            row[j] = w
-                            acc += w * x_next[j]
-                    else:
-                        # the common case (no weight dependence) gets the shortest loop
+                                row[j] = w
+                                acc += w * x_next[j]
+                    if DECAY:
+                        if plain and g0 != 0:
+                            plain = False
+                            for j in range(n_pre):
+                                w = row[j]
+                                w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
+                                row[j] = w
+                                acc += w * x_next[j]
+                    if plain:
                         for j in range(n_pre):
                             w = row[j]
                             w = w + dt * dw(w, x[j], yi, ai, bv[j], p)
                             row[j] = w
                             acc += w * x_next[j]
                     s_next[i] = acc
-                    if norm != 0:
-                        _normalise(row, norm, total)
-                        if hard:
-                            for j in range(n_pre):
-                                row[j] = min(max(row[j], hmin), hmax)
+                    if NORM:
+                        if norm != 0:
+                            _normalise(row, norm, total)
+                            if hard:
+                                for j in range(n_pre):
+                                    row[j] = min(max(row[j], hmin), hmax)
                 s_ready = fusable
-                if kpost != 0:
-                    for i in range(i0, i1):
-                        A[m, i] = A[m, i] + kpost * (target(y[i], p) - A[m, i])
-                if kpre != 0:
-                    for j in range(n_pre):
-                        Bs[m, j] = Bs[m, j] + kpre * (x[j] - Bs[m, j])
+                if LOWPASS:
+                    if kpost != 0:
+                        for i in range(i0, i1):
+                            A[m, i] = A[m, i] + kpost * (target(y[i], p) - A[m, i])
+                    if kpre != 0:
+                        for j in range(n_pre):
+                            Bs[m, j] = Bs[m, j] + kpre * (x[j] - Bs[m, j])
                 if (k + 1) % stride == 0:
                     _record(W, A, Bs, x, y, m, (k + 1) // stride - 1, i0, i1, RW, RY, RX, RA, RB)
                     if _check(W, A, m, i0, i1, k, item, fail, failvar, failval):
@@ -279,7 +299,7 @@ def _dot(row, x):  # pragma: no cover - compiled
     return s
 
 
-@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
 def _normalise(row, kind, total):  # pragma: no cover - compiled
     s = row.dtype.type(0.0)
     if kind == 2:
@@ -301,7 +321,7 @@ def _normalise(row, kind, total):  # pragma: no cover - compiled
             row[j] -= shift
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _record(W, A, Bs, x, y, m, r, i0, i1, RW, RY, RX, RA, RB):  # pragma: no cover - compiled
     for i in range(i0, i1):
         if RW.shape[1] > 0:
@@ -319,7 +339,7 @@ def _record(W, A, Bs, x, y, m, r, i0, i1, RW, RY, RX, RA, RB):  # pragma: no cov
                 RB[m, r, j] = Bs[m, j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _check(W, A, m, i0, i1, k, item, fail, failvar, failval):  # pragma: no cover - compiled
     for i in range(i0, i1):
         for j in range(W.shape[2]):

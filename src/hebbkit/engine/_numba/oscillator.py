@@ -7,6 +7,8 @@ jitted here and chosen inside the loop by an integer code (:data:`TRANSFER_CODES
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import numba
 import numpy as np
 
@@ -16,7 +18,6 @@ TRANSFER_CODES = {Linear: 0, Rectified: 1, Tanh: 2, Sigmoid: 3, PiecewiseLinear:
 
 _linear = numba.njit(cache=True)(Linear.f)
 _rectified = numba.njit(cache=True)(Rectified.f)
-_tanh = numba.njit(cache=True)(Tanh.f)
 _sigmoid = numba.njit(cache=True)(Sigmoid.f)
 _piecewise = numba.njit(cache=True)(PiecewiseLinear.f)
 
@@ -25,6 +26,8 @@ _FAST = {"reassoc", "contract", "nsz"}
 # Below this many columns the mat-vec is register-blocked; above, memory bandwidth dominates
 # and plain rows are as fast (within 15% of BLAS, without np.dot's 3.5 s of compile time).
 _BLOCKED_N = 256
+# Batch members are split across threads above this many multiply-adds per call (~1 ms).
+THREADED_WORK = 2_000_000
 
 
 @numba.njit(cache=True)
@@ -33,38 +36,76 @@ def _g(code, x, p):  # type: ignore[no-untyped-def]
         return _linear(x, p)
     if code == 1:
         return _rectified(x, p)
-    if code == 2:
-        return _tanh(x, p)
     if code == 3:
         return _sigmoid(x, p)
     return _piecewise(x, p)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _vector_tanh(x):  # type: ignore[no-untyped-def]
+    """tanh(x) = m / (m + 2) with m = expm1(2|x|), in operators only, so that LLVM vectorises
+    it (libm's tanh is a scalar call, and was most of the time of a step at N <= 100).
+
+    expm1(r) for r = 2|x| / 64 <= 0.625 is its Taylor series to degree 13 (remainder < 1e-17
+    relative), then six doublings expm1(2r) = m (m + 2), which keep m's relative accuracy near
+    0. |x| is capped at 20, where tanh is 1 to double precision. Error against ``np.tanh``: at
+    most 2 ulp of 1 (4.4e-16) absolute and 1e-15 relative (tests/test_oscillator.py).
+    NaN gives +-1; the state itself, not g, carries NaN into the divergence check.
+    """
+    a = abs(x)
+    a = a if a < 20.0 else 20.0
+    r = a * (2.0 / 64.0)
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    m = p * r
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    t = m / (m + 2.0)
+    return t if x >= 0.0 else -t
+
+
+@numba.njit(cache=True, fastmath=_FAST, error_model="numpy", inline="always")
 def _transfer(code, x, p, out):  # type: ignore[no-untyped-def]
-    b_n, n = x.shape
     if code == 2:
-        # tanh(k x) = 1 - 2 / (e^{2 k x} + 1): exp is ~3x cheaper than libm tanh here, and the
-        # result differs from np.tanh by a few ulps (absolute), far inside the 1e-12 contract.
-        two_k = 2.0 * p[0]
-        for b in range(b_n):
-            for i in range(n):
-                out[b, i] = p[1] * (1.0 - 2.0 / (np.exp(two_k * x[b, i]) + 1.0))
+        for i in range(x.shape[0]):
+            out[i] = p[1] * _vector_tanh(p[0] * x[i])
     else:
-        for b in range(b_n):
-            for i in range(n):
-                out[b, i] = _g(code, x[b, i], p)
+        for i in range(x.shape[0]):
+            out[i] = _g(code, x[i], p)
 
 
-@numba.njit(cache=True, fastmath=_FAST)
 def linear_steps(E, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out):  # type: ignore[no-untyped-def]
     """z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}]; see ``engine._numpy.oscillator.linear_steps``."""
-    b_n, m = z0.shape
     z = z0.copy()
+    work = z.shape[0] * n_steps * z.shape[1] ** 2
+    bad = _by_members(
+        _linear_members, (E, Gr, Gi, omega, z, step0, n_steps, dt, stride, out), z.shape[0], work
+    )
+    return z, bad
+
+
+@numba.njit(cache=True, fastmath=_FAST, error_model="numpy", nogil=True)
+def _linear_members(E, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, lo, hi):  # type: ignore[no-untyped-def]
+    m = z.shape[1]
     new = np.empty(m)
     for k in range(n_steps):
         t = (step0 + k) * dt
-        for b in range(b_n):
+        for b in range(lo, hi):
             c = np.cos(omega[b] * t)
             s = np.sin(omega[b] * t)
             Eb = E[b] if E.ndim == 3 else E
@@ -78,62 +119,16 @@ def linear_steps(E, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out):  # type
         if (k + 1) % stride == 0:
             r = (k + 1) // stride - 1
             bad = False
-            for b in range(b_n):
+            for b in range(lo, hi):
                 for i in range(m):
                     out[r, b, i] = z[b, i]
                     if not np.isfinite(z[b, i]):
                         bad = True
             if bad:
-                return z, k + 1
-    return z, -1
+                return k + 1
+    return -1
 
 
-@numba.njit(cache=True, fastmath=_FAST, inline="always")
-def _matvec(m, x, b, out):  # type: ignore[no-untyped-def]
-    rows, cols = m.shape
-    first = 0
-    if cols < _BLOCKED_N:
-        # Four rows per pass share the loads of x: ~1.5x faster while m fits in cache.
-        for i in range(0, rows - 3, 4):
-            a0 = 0.0
-            a1 = 0.0
-            a2 = 0.0
-            a3 = 0.0
-            for j in range(cols):
-                xj = x[b, j]
-                a0 += m[i, j] * xj
-                a1 += m[i + 1, j] * xj
-                a2 += m[i + 2, j] * xj
-                a3 += m[i + 3, j] * xj
-            out[b, i] = a0
-            out[b, i + 1] = a1
-            out[b, i + 2] = a2
-            out[b, i + 3] = a3
-        first = rows - rows % 4
-    for i in range(first, rows):
-        acc = 0.0
-        for j in range(cols):
-            acc += m[i, j] * x[b, j]
-        out[b, i] = acc
-
-
-@numba.njit(cache=True, fastmath=_FAST, inline="always")
-def _rhs(u, v, t, alpha, beta, gamma, I0, JW, xr, xim, omega, cu, pu, cv, pv, gu, gv, h, du, dv, s):  # type: ignore[no-untyped-def]
-    b_n, n = u.shape
-    _transfer(cu, u, pu, gu)
-    _transfer(cv, v, pv, gv)
-    for b in range(b_n):
-        _matvec(JW, gu, b, h)
-    for b in range(b_n):
-        cos2 = 2.0 * np.cos(omega[b] * t)
-        sin2 = 2.0 * np.sin(omega[b] * t)
-        for i in range(n):
-            drive = xr[b, i] * cos2 - xim[b, i] * sin2
-            du[s, b, i] = -alpha * u[b, i] - beta * gv[b, i] + h[b, i] + I0[i] + drive
-            dv[s, b, i] = -alpha * v[b, i] + gamma * gu[b, i] + h[b, n + i]
-
-
-@numba.njit(cache=True, fastmath=_FAST)
 def nonlinear_steps(  # type: ignore[no-untyped-def]
     u0,
     v0,
@@ -158,16 +153,98 @@ def nonlinear_steps(  # type: ignore[no-untyped-def]
     out_v,
 ):
     """Eqs (1)-(2) by RK4 or forward Euler; see ``engine._numpy.oscillator.nonlinear_steps``."""
-    b_n, n = u0.shape
-    u = u0.copy()
-    v = v0.copy()
-    gu = np.empty((b_n, n))
-    gv = np.empty((b_n, n))
-    h = np.empty((b_n, 2 * n))
-    ku = np.empty((4, b_n, n))
-    kv = np.empty((4, b_n, n))
-    su = np.empty((b_n, n))
-    sv = np.empty((b_n, n))
+    u, v = u0.copy(), v0.copy()
+    args = (
+        u,
+        v,
+        alpha,
+        beta,
+        gamma,
+        I0,
+        JW,
+        xr,
+        xim,
+        omega,
+        cu,
+        pu,
+        cv,
+        pv,
+        rk4,
+        step0,
+        n_steps,
+        dt,
+        stride,
+        out_u,
+        out_v,
+    )
+    work = u.shape[0] * n_steps * JW.size * (4 if rk4 else 1)
+    bad = _by_members(_nonlinear_members, args, u.shape[0], work)
+    return u, v, bad
+
+
+@numba.njit(cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _matvec(m, x, out):  # type: ignore[no-untyped-def]
+    rows, cols = m.shape
+    first = 0
+    if cols < _BLOCKED_N:
+        # Four rows per pass share the loads of x: ~1.5x faster while m fits in cache.
+        for i in range(0, rows - 3, 4):
+            a0 = 0.0
+            a1 = 0.0
+            a2 = 0.0
+            a3 = 0.0
+            for j in range(cols):
+                xj = x[j]
+                a0 += m[i, j] * xj
+                a1 += m[i + 1, j] * xj
+                a2 += m[i + 2, j] * xj
+                a3 += m[i + 3, j] * xj
+            out[i] = a0
+            out[i + 1] = a1
+            out[i + 2] = a2
+            out[i + 3] = a3
+        first = rows - rows % 4
+    for i in range(first, rows):
+        acc = 0.0
+        for j in range(cols):
+            acc += m[i, j] * x[j]
+        out[i] = acc
+
+
+@numba.njit(cache=True, fastmath=_FAST, error_model="numpy", nogil=True)
+def _nonlinear_members(  # type: ignore[no-untyped-def]
+    u,
+    v,
+    alpha,
+    beta,
+    gamma,
+    I0,
+    JW,
+    xr,
+    xim,
+    omega,
+    cu,
+    pu,
+    cv,
+    pv,
+    rk4,
+    step0,
+    n_steps,
+    dt,
+    stride,
+    out_u,
+    out_v,
+    lo,
+    hi,
+):
+    n = u.shape[1]
+    gu = np.empty(n)
+    gv = np.empty(n)
+    h = np.empty(2 * n)
+    ku = np.empty((4, n))
+    kv = np.empty((4, n))
+    su = np.empty(n)
+    sv = np.empty(n)
     stages = 4 if rk4 else 1
     # RK4 stage s is evaluated at t + offset[s] dt from u + offset[s] dt k_{s-1}; one call site
     # for the right-hand side keeps the compiled code (and the JIT time) small.
@@ -175,55 +252,37 @@ def nonlinear_steps(  # type: ignore[no-untyped-def]
     sixth = dt / 6.0
     for k in range(n_steps):
         t = (step0 + k) * dt
-        for s in range(stages):
-            c = offset[s] * dt
-            for b in range(b_n):
+        for b in range(lo, hi):
+            ub, vb = u[b], v[b]
+            for s in range(stages):
+                c = offset[s] * dt
+                if s > 0:
+                    for i in range(n):
+                        su[i] = ub[i] + c * ku[s - 1, i]
+                        sv[i] = vb[i] + c * kv[s - 1, i]
+                xu = ub if s == 0 else su
+                xv = vb if s == 0 else sv
+                _transfer(cu, xu, pu, gu)
+                _transfer(cv, xv, pv, gv)
+                _matvec(JW, gu, h)
+                cos2 = 2.0 * np.cos(omega[b] * (t + c))
+                sin2 = 2.0 * np.sin(omega[b] * (t + c))
                 for i in range(n):
-                    if s == 0:
-                        su[b, i] = u[b, i]
-                        sv[b, i] = v[b, i]
-                    else:
-                        su[b, i] = u[b, i] + c * ku[s - 1, b, i]
-                        sv[b, i] = v[b, i] + c * kv[s - 1, b, i]
-            _rhs(
-                su,
-                sv,
-                t + c,
-                alpha,
-                beta,
-                gamma,
-                I0,
-                JW,
-                xr,
-                xim,
-                omega,
-                cu,
-                pu,
-                cv,
-                pv,
-                gu,
-                gv,
-                h,
-                ku,
-                kv,
-                s,
-            )
-        for b in range(b_n):
-            for i in range(n):
-                if rk4:
-                    u[b, i] += sixth * (
-                        ku[0, b, i] + 2.0 * ku[1, b, i] + 2.0 * ku[2, b, i] + ku[3, b, i]
-                    )
-                    v[b, i] += sixth * (
-                        kv[0, b, i] + 2.0 * kv[1, b, i] + 2.0 * kv[2, b, i] + kv[3, b, i]
-                    )
-                else:
-                    u[b, i] += dt * ku[0, b, i]
-                    v[b, i] += dt * kv[0, b, i]
+                    drive = xr[b, i] * cos2 - xim[b, i] * sin2
+                    ku[s, i] = -alpha * xu[i] - beta * gv[i] + h[i] + I0[i] + drive
+                    kv[s, i] = -alpha * xv[i] + gamma * gu[i] + h[n + i]
+            if rk4:
+                for i in range(n):
+                    ub[i] += sixth * (ku[0, i] + 2.0 * ku[1, i] + 2.0 * ku[2, i] + ku[3, i])
+                    vb[i] += sixth * (kv[0, i] + 2.0 * kv[1, i] + 2.0 * kv[2, i] + kv[3, i])
+            else:
+                for i in range(n):
+                    ub[i] += dt * ku[0, i]
+                    vb[i] += dt * kv[0, i]
         if (k + 1) % stride == 0:
             r = (k + 1) // stride - 1
             bad = False
-            for b in range(b_n):
+            for b in range(lo, hi):
                 for i in range(n):
                     if out_u.shape[0]:
                         out_u[r, b, i] = u[b, i]
@@ -232,5 +291,20 @@ def nonlinear_steps(  # type: ignore[no-untyped-def]
                     if not (np.isfinite(u[b, i]) and np.isfinite(v[b, i])):
                         bad = True
             if bad:
-                return u, v, k + 1
-    return u, v, -1
+                return k + 1
+    return -1
+
+
+def _by_members(kernel, args, members, work):  # type: ignore[no-untyped-def]
+    """Run ``kernel(*args, lo, hi)`` over the batch members, split across numba's thread count
+    when there are several members and enough work to pay for threads (``THREADED_WORK``):
+    members are independent, so each thread runs its own whole time loop (the kernels release
+    the GIL). Returns the first failing step over all members, or -1."""
+    threads = min(numba.get_num_threads(), members) if work > THREADED_WORK else 1
+    if threads == 1:
+        return kernel(*args, 0, members)
+    cuts = [members * t // threads for t in range(threads + 1)]
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        bads = list(pool.map(lambda lo, hi: kernel(*args, lo, hi), cuts[:-1], cuts[1:]))
+    failed = [b for b in bads if b >= 0]
+    return min(failed) if failed else -1
