@@ -65,9 +65,7 @@ def _summary(obj: Any) -> str:
     return f"{type(obj).__name__}({', '.join(parts)})"
 
 
-def _check_square(
-    owner: str, name: str, m: np.ndarray, n: int, lead: tuple[int, ...] = ()
-) -> None:
+def _check_square(owner: str, name: str, m: np.ndarray, n: int, lead: tuple[int, ...] = ()) -> None:
     if m.shape != (*lead, n, n) or not np.all(np.isfinite(m)):
         shape = ", ".join(str(d) for d in (*lead, n, n))
         raise ParameterError(f"{owner}.{name}", f"must be a finite ({shape}) matrix", m.shape)

@@ -1,20 +1,37 @@
 """Plasticity rules: the rate family, spike-timing rules and learning windows.
 
-``RULES`` maps a lower-case name to each rule class; :func:`get_rule` looks one up.
+``RULES`` maps a lower-case name to each rule class; :func:`get_rule` looks one up. The rule
+modules are imported when ``RULES`` is first used, so importing ``rules.windows`` alone (the
+oscillator's kernels) does not build every rule class.
 """
 
 from __future__ import annotations
 
-from ..errors import ParameterError
-from .rate import RATE_RULES
-from .spike import SPIKE_RULES
+from typing import Any
 
-RULES: dict[str, type] = {**RATE_RULES, **SPIKE_RULES}
+from ..errors import ParameterError
+
+
+def _all_rules() -> dict[str, type]:
+    rules: dict[str, type] | None = globals().get("RULES")
+    if rules is None:
+        from .rate import RATE_RULES
+        from .spike import SPIKE_RULES
+
+        rules = globals()["RULES"] = {**RATE_RULES, **SPIKE_RULES}
+    return rules
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RULES":  # made once, on first use; later lookups find the global
+        return _all_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_rule(name: str) -> type:
     """The rule class registered under ``name``."""
+    rules = _all_rules()
     try:
-        return RULES[name]
+        return rules[name]
     except KeyError:
-        raise ParameterError("rule", "must be one of " + ", ".join(sorted(RULES)), name) from None
+        raise ParameterError("rule", "must be one of " + ", ".join(sorted(rules)), name) from None
