@@ -31,6 +31,7 @@ from hebbkit.neurons.rate import Linear, PiecewiseLinear, Tanh
 from hebbkit.rules.windows import ExponentialWindow, SmallWindow, bi_poo_window
 from reference.oscillator import rule6_direct, trajectory
 from tolerances import (
+    F32_VS_F64,
     LINEAR_ALGEBRA,
     LINEAR_VS_EQ10,
     PEAK_OFFSET_HZ,
@@ -235,6 +236,19 @@ def test_nonlinear_numba_matches_numpy(rng, method, monkeypatch):
     for run in runs[1:]:
         a, b = runs[0].u.values, run.u.values
         assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < WHOLE_RUN_F64
+
+
+@pytest.mark.parametrize("method", ["rk4", "euler"])
+def test_float32_numba_matches_float64_numpy(rng, method):
+    net = _nonlinear_net(rng, Tanh(), Tanh(), method)
+    xi = 30 * (rng.standard_normal((2, net.n)) + 1j * rng.standard_normal((2, net.n)))
+    drive = OscillatoryDrive(xi=xi, frequency=[41.0, 63.0])
+    a, b = (
+        simulate(net, None, drive, t_stop=0.1, dt=1e-4, backend=backend, dtype=dtype).u.values
+        for backend, dtype in (("numpy", "float64"), ("numba", "float32"))
+    )
+    assert b.dtype == np.float32
+    assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < F32_VS_F64
 
 
 def test_vector_tanh_matches_numpy_tanh(rng):

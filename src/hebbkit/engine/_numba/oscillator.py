@@ -238,13 +238,13 @@ def _nonlinear_members(  # type: ignore[no-untyped-def]
     hi,
 ):
     n = u.shape[1]
-    gu = np.empty(n)
-    gv = np.empty(n)
-    h = np.empty(2 * n)
-    ku = np.empty((4, n))
-    kv = np.empty((4, n))
-    su = np.empty(n)
-    sv = np.empty(n)
+    gu = np.empty(n, dtype=u.dtype)
+    gv = np.empty(n, dtype=u.dtype)
+    h = np.empty(2 * n, dtype=u.dtype)
+    ku = np.empty((4, n), dtype=u.dtype)
+    kv = np.empty((4, n), dtype=u.dtype)
+    su = np.empty(n, dtype=u.dtype)
+    sv = np.empty(n, dtype=u.dtype)
     stages = 4 if rk4 else 1
     # RK4 stage s is evaluated at t + offset[s] dt from u + offset[s] dt k_{s-1}; one call site
     # for the right-hand side keeps the compiled code (and the JIT time) small.
