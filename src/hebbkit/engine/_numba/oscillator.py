@@ -1,8 +1,11 @@
 """The oscillator kind compiled with numba: the whole time loop, recording and divergence check
-in one call per run, batched over drives. Same arithmetic as ``engine._numpy.oscillator``.
+in one call per run, batched over drives (and networks). Same arithmetic as
+``engine._numpy.oscillator``. Batch members are independent: above ``THREADED_WORK`` they are
+split across numba's thread count, each thread running its members' whole time loops.
 
 Transfer functions are those of ``hebbkit.neurons.rate``; their ``f(x, p)`` static methods are
-jitted here and chosen inside the loop by an integer code (:data:`TRANSFER_CODES`).
+jitted here and chosen inside the loop by an integer code (:data:`TRANSFER_CODES`), except
+tanh, which is computed in operators (:func:`_vector_tanh`) so that it vectorises.
 """
 
 from __future__ import annotations
