@@ -207,9 +207,10 @@ def test_nonlinear_numba_matches_numpy(rng, method, monkeypatch):
     net = _nonlinear_net(
         rng, PiecewiseLinear(knots=(0.0, 0.5, 1.5), values=(0.0, 0.2, 1.4)), Tanh(), method
     )
-    xi = 30 * (rng.standard_normal((3, net.n)) + 1j * rng.standard_normal((3, net.n)))
-    drive = OscillatoryDrive(xi=xi, frequency=[20.0, 41.0, 63.0])
-    start = initial_state(rng.random((3, net.n)), rng.random((3, net.n)), 3)
+    # 5 drives: one group of 4 members stepped together, and one member alone
+    xi = 30 * (rng.standard_normal((5, net.n)) + 1j * rng.standard_normal((5, net.n)))
+    drive = OscillatoryDrive(xi=xi, frequency=[20.0, 30.0, 41.0, 50.0, 63.0])
+    start = initial_state(rng.random((5, net.n)), rng.random((5, net.n)), 5)
     one_step = [
         simulate(
             net,
