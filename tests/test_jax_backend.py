@@ -196,12 +196,10 @@ def test_auto_backend_follows_the_documented_rules(monkeypatch):
     assert choose(net[10], drive(10, 1)) == "numba"  # small, single
     assert choose(net[299], drive(299, 1)) == "numba"
     assert choose(net[300], drive(300, 1)) == "jax"  # large, single
-    assert choose(net[10], drive(10, 8)) == "numba"  # batch, but only 80 units in all
-    assert choose(net[100], drive(100, 3)) == "numba"  # too few networks
-    assert choose(net[100], drive(100, 4)) == "jax"
-    assert choose(net[10], drive(10, 64)) == "jax"
+    assert choose(net[100], drive(100, 64)) == "numba"  # batches of smaller networks
+    assert choose(net[300], drive(300, 64)) == "jax"
     monkeypatch.setattr(simulate_module.importlib.util, "find_spec", lambda name: None)
-    assert choose(net[10], drive(10, 64)) == "numba"  # without jax
+    assert choose(net[300], drive(300, 1)) == "numba"  # without jax
 
 
 def test_auto_records_the_request_and_the_choice():

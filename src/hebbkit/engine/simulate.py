@@ -24,11 +24,9 @@ from .record import Record
 
 BACKENDS = ("numpy", "numba", "jax", "auto")
 # backend="auto" (docs/backends.md has the measurements): a dense oscillator network goes to
-# jax from this many units, a batch from this many networks holding this many units in all;
-# everything else to numba (on 2 CPU cores numba's fused loops win below these sizes).
+# jax from this many units; everything else to numba (on 2 CPU cores numba's fused loops win
+# below this size, batches included, since numba steps 4 members per read of J and W).
 AUTO_JAX_MIN_UNITS = 300
-AUTO_JAX_MIN_BATCH = 4
-AUTO_JAX_MIN_BATCH_UNITS = 400
 DTYPES = ("float64", "float32")
 
 
@@ -141,20 +139,14 @@ def simulate(
 
 def auto_backend(network: Any, drive: Any) -> str:
     """The backend ``backend="auto"`` runs: "jax" (when installed) for dense oscillator networks
-    of at least ``AUTO_JAX_MIN_UNITS`` units, or batches of at least ``AUTO_JAX_MIN_BATCH``
-    drives and ``AUTO_JAX_MIN_BATCH_UNITS`` units in all, whose steps are matrix products;
-    "numba" for everything else (online rate rules, event-driven spikes, small networks), whose
-    steps are short fused loops."""
+    of at least ``AUTO_JAX_MIN_UNITS`` units, whose steps are large mat-vecs; "numba" for
+    everything else (online rate rules, event-driven spikes, smaller networks and their
+    batches), whose steps are short fused loops. ``drive`` is not used by the current rule."""
     if getattr(type(network), "kind", None) != "oscillator":
         return "numba"
     if importlib.util.find_spec("jax") is None:
         return "numba"
-    n = int(network.n)
-    batch = 1
-    if hasattr(drive, "batch"):
-        batch = int(drive.batch(n)[0].shape[0])
-    batched = batch >= AUTO_JAX_MIN_BATCH and batch * n >= AUTO_JAX_MIN_BATCH_UNITS
-    return "jax" if n >= AUTO_JAX_MIN_UNITS or batched else "numba"
+    return "jax" if int(network.n) >= AUTO_JAX_MIN_UNITS else "numba"
 
 
 def provenance(**fields: Any) -> dict[str, Any]:
