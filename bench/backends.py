@@ -88,6 +88,7 @@ def note(
 
 # ----------------------------------------------------------------------------- T1 / T2
 def rate_run(task: str, x: np.ndarray, w0: np.ndarray, dtype: str, backend: str) -> np.ndarray:
+    """Final W of one hebbkit run of T1 (Oja) or T2 (BCM); dt = 1 s, so a step is a sample."""
     n = x.shape[0]
     net = FeedForward(n_pre=x.shape[1], n_post=w0.shape[0], transfer=Linear(), weights=w0)
     if task == "T1":

@@ -30,32 +30,12 @@ import numpy as np  # noqa: E402
 import t1_oja_numpy_vec  # noqa: E402
 import t2_bcm_numpy  # noqa: E402
 
-from hebbkit.drives import DataDrive  # noqa: E402
-from hebbkit.engine import Record, simulate  # noqa: E402
-from hebbkit.networks.feedforward import FeedForward  # noqa: E402
-from hebbkit.neurons.rate import Linear  # noqa: E402
-from hebbkit.rules.rate import BCM, Oja  # noqa: E402
+from backends import rate_run  # noqa: E402
 
 
 def hebbkit_run(task: str, x: np.ndarray, w0: np.ndarray, dtype: str) -> np.ndarray:
-    """One hebbkit run of the task; dt = 1 s so that one step is one sample."""
-    n = x.shape[0]
-    net = FeedForward(n_pre=x.shape[1], n_post=w0.shape[0], transfer=Linear(), weights=w0)
-    if task == "T1":
-        rule = Oja(gamma=common.ETA_OJA)
-    else:
-        rule = BCM(eta=common.ETA_BCM, nu0=1.0, tau_theta=common.TAU_THETA)
-    ds = simulate(
-        net,
-        rule,
-        DataDrive(x),
-        t_stop=float(n),
-        dt=1.0,
-        backend="numba",
-        record=Record(every=float(n), vars=("w",)),
-        dtype=dtype,
-    )
-    return ds["w_final"].values
+    """One hebbkit numba run of the task (``backends.rate_run``)."""
+    return rate_run(task, x, w0, dtype, "numba")
 
 
 def timed(fn, repeats: int) -> tuple[list[float], object]:
