@@ -55,6 +55,18 @@ class Problem:
     transfer_type: type
     recorded: tuple[str, ...]  # subset of ("w", "y", "x", "a", "b")
 
+    def record_shape(self, code: str) -> tuple[int, ...]:
+        """The shape of the record buffer of variable ``code``: (B, records, ...)."""
+        members, n_post, n_pre = self.W.shape
+        per_step = {
+            "w": (n_post, n_pre),
+            "y": (n_post,),
+            "a": (n_post,),
+            "x": (n_pre,),
+            "b": (n_pre,),
+        }
+        return (members, self.X.shape[1] // self.stride, *per_step[code])
+
 
 def run(
     network: Any,

@@ -205,46 +205,13 @@ def _run_nonlinear(
     pu, pv = net.g_u.param_array().astype(ftype), net.g_v.param_array().astype(ftype)
     u, v = u.astype(ftype), v.astype(ftype)
     rk4 = net.method == "rk4"
+    kernel: Any
     if backend == "numba":
-        from ._numba.oscillator import TRANSFER_CODES, nonlinear_steps
-
-        codes = []
-        for name, g in (("g_u", net.g_u), ("g_v", net.g_v)):
-            if type(g) not in TRANSFER_CODES:
-                raise ParameterError(
-                    f"Oscillator.{name}",
-                    "must be a hebbkit.neurons.rate transfer for numba",
-                    type(g).__name__,
-                )
-            codes.append(TRANSFER_CODES[type(g)])
-        return nonlinear_steps(  # type: ignore[no-any-return]
-            u,
-            v,
-            net.alpha,
-            net.beta,
-            net.gamma,
-            I0,
-            JW,
-            xr_,
-            xim,
-            omega,
-            codes[0],
-            pu,
-            codes[1],
-            pv,
-            rk4,
-            step0,
-            n_steps,
-            dt,
-            stride,
-            out_u,
-            out_v,
-        )
-    if backend == "jax":
-        from ._jax.oscillator import nonlinear_steps as numpy_steps
+        from ._numba.oscillator import nonlinear_steps as kernel
+    elif backend == "jax":
+        from ._jax.oscillator import nonlinear_steps as kernel
     else:
-        from ._numpy.oscillator import nonlinear_steps as numpy_steps
-
+        from ._numpy.oscillator import nonlinear_steps as kernel
     p = {
         "alpha": net.alpha,
         "beta": net.beta,
@@ -259,7 +226,7 @@ def _run_nonlinear(
         "pu": pu,
         "pv": pv,
     }
-    return numpy_steps(u, v, p, rk4, step0, n_steps, dt, stride, out_u, out_v)
+    return kernel(u, v, p, rk4, step0, n_steps, dt, stride, out_u, out_v)  # type: ignore[no-any-return]
 
 
 def time_domain_weights(

@@ -45,17 +45,13 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
     """Step ``p`` (an ``engine.feedforward.Problem``) in place; return records and any failure."""
     members, n_post, n_pre = p.W.shape
     n = p.X.shape[1]
-    r = n // p.stride
     dtype = p.W.dtype
-    shapes = {
-        "w": (members, r, n_post, n_pre),
-        "y": (members, r, n_post),
-        "x": (members, r, n_pre),
-        "a": (members, r, n_post),
-        "b": (members, r, n_pre),
-    }
+    # a variable not recorded gets an empty buffer of the same rank (one compiled signature)
     bufs = [
-        np.empty(shapes[c] if c in p.recorded else (members, 0) + shapes[c][2:], dtype=dtype)
+        np.empty(
+            p.record_shape(c) if c in p.recorded else (members, 0) + p.record_shape(c)[2:],
+            dtype=dtype,
+        )
         for c in RECORD_CODES
     ]
     rows_local = p.pre_term == NONE and p.K[:, 1].max() == 0

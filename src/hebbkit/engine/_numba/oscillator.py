@@ -15,6 +15,7 @@ import concurrent.futures
 import numba
 import numpy as np
 
+from ...errors import ParameterError
 from ...neurons.rate import Linear, PiecewiseLinear, Rectified, Sigmoid, Tanh
 
 TRANSFER_CODES = {Linear: 0, Rectified: 1, Tanh: 2, Sigmoid: 3, PiecewiseLinear: 4}
@@ -134,54 +135,22 @@ def _linear_members(E, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, lo, hi
     return -1
 
 
-def nonlinear_steps(  # type: ignore[no-untyped-def]
-    u0,
-    v0,
-    alpha,
-    beta,
-    gamma,
-    I0,
-    JW,
-    xr,
-    xim,
-    omega,
-    cu,
-    pu,
-    cv,
-    pv,
-    rk4,
-    step0,
-    n_steps,
-    dt,
-    stride,
-    out_u,
-    out_v,
-):
-    """Eqs (1)-(2) by RK4 or forward Euler; see ``engine._numpy.oscillator.nonlinear_steps``."""
+def nonlinear_steps(u0, v0, p, rk4, step0, n_steps, dt, stride, out_u, out_v):  # type: ignore[no-untyped-def]
+    """Eqs (1)-(2) by RK4 or forward Euler; see ``engine._numpy.oscillator.nonlinear_steps``
+    (same arguments; the transfer objects of ``p`` are passed to the kernel as codes)."""
+    codes = []
+    for name in ("g_u", "g_v"):
+        if type(p[name]) not in TRANSFER_CODES:
+            raise ParameterError(
+                f"Oscillator.{name}",
+                "must be a hebbkit.neurons.rate transfer for numba",
+                type(p[name]).__name__,
+            )
+        codes.append(TRANSFER_CODES[type(p[name])])
     u, v = u0.copy(), v0.copy()
-    args = (
-        u,
-        v,
-        alpha,
-        beta,
-        gamma,
-        I0,
-        JW,
-        xr,
-        xim,
-        omega,
-        cu,
-        pu,
-        cv,
-        pv,
-        rk4,
-        step0,
-        n_steps,
-        dt,
-        stride,
-        out_u,
-        out_v,
-    )
+    JW = p["JW"]
+    args = (u, v, p["alpha"], p["beta"], p["gamma"], p["I0"], JW, p["xr"], p["xim"], p["omega"])
+    args += (codes[0], p["pu"], codes[1], p["pv"], rk4, step0, n_steps, dt, stride, out_u, out_v)
     work = u.shape[0] * n_steps * JW.size * (4 if rk4 else 1)
     bad = _by_members(_nonlinear_members, args, u.shape[0], work)
     return u, v, bad

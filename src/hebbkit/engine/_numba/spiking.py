@@ -10,7 +10,7 @@ import numpy as np
 
 from ...rules import spike as sp
 from ...rules.spike import AbstractTraceSTDP as R
-from ...rules.spike import VoltageSTDP
+from .._numpy import spiking as numpy_spiking
 
 _pot = numba.njit(cache=True)(R.potentiation)
 _dep = numba.njit(cache=True)(R.depression)
@@ -182,77 +182,9 @@ def run_network(
     return -1, kref
 
 
-_ltd_v = numba.njit(cache=True)(VoltageSTDP.ltd_rate)
-_ltp_v = numba.njit(cache=True)(VoltageSTDP.ltp_rate)
+_voltage_steps = numba.njit(cache=True)(numpy_spiking.voltage_steps)
 
 
-@numba.njit(cache=True)
-def voltage_synapse(nrn, q, pre, post, current, w0):  # pragma: no cover - compiled
-    C, g_L, E_L, VT_rest, D_T, tau_w, a, b, I_sp, VT_max, V_peak, V_spike = (
-        nrn[0],
-        nrn[1],
-        nrn[2],
-        nrn[3],
-        nrn[4],
-        nrn[5],
-        nrn[6],
-        nrn[7],
-        nrn[8],
-        nrn[9],
-        nrn[10],
-        nrn[11],
-    )
-    spike_steps, V_reset, dt, f_z, f_VT = nrn[12], nrn[13], nrn[14], nrn[15], nrn[16]
-    A_LTD, A_LTP, th_m, th_p, f_m, f_p, f_x, jump_x = (
-        q[0],
-        q[1],
-        q[2],
-        q[3],
-        q[4],
-        q[5],
-        q[6],
-        q[7],
-    )
-    homeo, u_ref2, f_bar, lo, hi, lag = q[8], q[9], q[10], q[11], q[12], q[13]
-    n = len(pre)
-    w_out = np.empty(n)
-    u_out = np.empty(n)
-    u, w_ad, z, V_T, clamp = E_L, 0.0, 0.0, VT_rest, 0.0
-    u_m, u_p, x, u_bar, w = E_L, E_L, 0.0, 0.0, w0
-    m = int(lag)
-    past = np.full(max(m, 1), E_L)
-    for k in range(n):
-        I_k = current[k] if len(current) else 0.0
-        if clamp > 0:
-            clamp -= 1.0
-            if clamp == 0:
-                u = V_reset
-                w_ad += b
-                z = I_sp
-                V_T = VT_max
-        else:
-            du = (-g_L * (u - E_L) + g_L * D_T * math.exp((u - V_T) / D_T) - w_ad + z + I_k) / C
-            w_ad += dt * (a * (u - E_L) - w_ad) / tau_w
-            u += dt * du
-        z *= f_z
-        V_T = VT_rest + (V_T - VT_rest) * f_VT
-        if clamp == 0 and (u > V_peak or post[k]):
-            u = V_spike
-            clamp = spike_steps
-        u_f = u
-        if m > 0:
-            u_f = past[k % m]
-            past[k % m] = u
-        u_m += (u_f - u_m) * f_m
-        u_p += (u_f - u_p) * f_p
-        u_bar += ((u_f - E_L) - u_bar) * f_bar
-        x *= f_x
-        if pre[k]:
-            amp = A_LTD * (u_bar * u_bar / u_ref2 if homeo else 1.0)
-            w -= _ltd_v(u_m, th_m, amp)
-            x += jump_x
-        w += dt * _ltp_v(u, u_p, x, th_m, th_p, A_LTP)
-        w = min(max(w, lo), hi)
-        w_out[k] = w
-        u_out[k] = u
-    return w_out, u_out
+def voltage_synapse(nrn, q, pre, post, current, w0):  # type: ignore[no-untyped-def]
+    """``engine._numpy.spiking.voltage_synapse``, its loop compiled."""
+    return _voltage_steps(pre, post, current, w0, *nrn, *q)

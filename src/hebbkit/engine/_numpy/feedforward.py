@@ -20,8 +20,7 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
     W, A, Bs = p.W, p.A, p.Bs
     members, n_post, n_pre = W.shape
     n = p.X.shape[1]
-    n_records = n // p.stride
-    records = _buffers(p, members, n_records, n_post, n_pre)
+    records = {c: np.empty(p.record_shape(c), dtype=W.dtype) for c in p.recorded}
     dt = W.dtype.type(p.dt)
     cols = tuple(p.P[:, c][:, None, None] for c in range(p.P.shape[1]))
     cols_post = tuple(c[:, :, 0] for c in cols)
@@ -87,14 +86,3 @@ def _failure(k: int, W: np.ndarray, A: np.ndarray) -> tuple[int, str, float] | N
             if bad.any():
                 return k, code, float(array[bad].flat[0])
     return None
-
-
-def _buffers(p: Any, members: int, r: int, n_post: int, n_pre: int) -> dict[str, np.ndarray]:
-    shapes = {
-        "w": (members, r, n_post, n_pre),
-        "y": (members, r, n_post),
-        "x": (members, r, n_pre),
-        "a": (members, r, n_post),
-        "b": (members, r, n_pre),
-    }
-    return {code: np.empty(shapes[code], dtype=p.W.dtype) for code in p.recorded}

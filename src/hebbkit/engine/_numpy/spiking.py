@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba.extending import register_jitable
 
 from ...rules import spike as sp
 from ...rules.spike import AbstractTraceSTDP as R
@@ -155,6 +156,11 @@ def run_network(
     return -1, kref
 
 
+# register_jitable leaves these plain functions for numpy and lets numba compile voltage_steps
+_ltd_rate = register_jitable(VoltageSTDP.ltd_rate)
+_ltp_rate = register_jitable(VoltageSTDP.ltp_rate)
+
+
 def voltage_synapse(
     nrn: np.ndarray,
     q: np.ndarray,
@@ -174,10 +180,17 @@ def voltage_synapse(
     by A_LTD [u_minus - theta_minus]+ and bumps x by 1/tau_x; (5) potentiation
     dt A_LTP x [u - theta_plus]+ [u_plus - theta_minus]+; the weight is clipped to its bounds.
     """
-    C, g_L, E_L, VT_rest, D_T, tau_w, a, b, I_sp, VT_max, V_peak, V_spike = nrn[:12]
-    spike_steps, V_reset, dt, f_z, f_VT = nrn[12:]
-    A_LTD, A_LTP, th_m, th_p, f_m, f_p, f_x, jump_x, homeo, u_ref2, f_bar, lo, hi, lag = q
-    VR = VoltageSTDP
+    return voltage_steps(pre, post, current, w0, *nrn, *q)
+
+
+def voltage_steps(  # type: ignore[no-untyped-def]
+    pre, post, current, w0,
+    C, g_L, E_L, VT_rest, D_T, tau_w, a, b, I_sp, VT_max, V_peak, V_spike,
+    spike_steps, V_reset, dt, f_z, f_VT,
+    A_LTD, A_LTP, th_m, th_p, f_m, f_p, f_x, jump_x, homeo, u_ref2, f_bar, lo, hi, lag,
+):  # fmt: skip
+    """The loop of :func:`voltage_synapse` with every parameter a scalar: numba compiles this
+    same function (``engine._numba.spiking``), since it cannot unpack an array into names."""
     n = len(pre)
     w_out, u_out = np.empty(n), np.empty(n)
     u, w_ad, z, V_T, clamp = E_L, 0.0, 0.0, VT_rest, 0.0
@@ -212,9 +225,9 @@ def voltage_synapse(
         x *= f_x
         if pre[k]:
             amp = A_LTD * (u_bar * u_bar / u_ref2 if homeo else 1.0)
-            w -= VR.ltd_rate(u_m, th_m, amp)
+            w -= _ltd_rate(u_m, th_m, amp)
             x += jump_x
-        w += dt * VR.ltp_rate(u, u_p, x, th_m, th_p, A_LTP)
+        w += dt * _ltp_rate(u, u_p, x, th_m, th_p, A_LTP)
         w = min(max(w, lo), hi)
         w_out[k] = w
         u_out[k] = u
