@@ -1,11 +1,14 @@
-"""The readable specification of the spiking kind: plain loops and vectorised numpy.
+"""The readable specification of the spiking kind: plain loops, one scalar at a time.
 
-Two loops live here. ``synapse_events`` runs a plastic synapse through a merged, time-sorted
+Three loops live here. ``synapse_events`` runs a plastic synapse through a merged, time-sorted
 list of pre- and postsynaptic spikes with exact exponential decay between events (the
 event-driven evaluation of :mod:`hebbkit.protocols`). ``run_network`` steps a layer of LIF
 neurons driven by input spikes on the dt grid (clock-driven neurons, lazily decayed
-presynaptic traces; see :mod:`hebbkit.engine.spiking`). The numba kernels in
-``hebbkit.engine._numba.spiking`` are the same algorithms, statement for statement.
+presynaptic traces; see :mod:`hebbkit.engine.spiking`). ``voltage_steps`` runs one AdEx neuron
+with a voltage-STDP synapse. Each runs as plain Python here, and ``hebbkit.engine._numba.spiking``
+compiles these same functions with numba: the rule's update functions are wrapped with
+``register_jitable`` below, and the loops use only what numba compiles (scalars, array
+elements, no Python objects).
 """
 
 from __future__ import annotations
@@ -19,13 +22,26 @@ from ...rules import spike as sp
 from ...rules.spike import AbstractTraceSTDP as R
 from ...rules.spike import VoltageSTDP
 
+# register_jitable leaves these plain functions for numpy and lets numba compile the loops
+_potentiation = register_jitable(R.potentiation)
+_depression = register_jitable(R.depression)
+_factor_plus = register_jitable(R.factor_plus)
+_factor_minus = register_jitable(R.factor_minus)
+_ltd_rate = register_jitable(VoltageSTDP.ltd_rate)
+_ltp_rate = register_jitable(VoltageSTDP.ltp_rate)
+
 
 def synapse_events(
     times: np.ndarray, is_post: np.ndarray, starts: np.ndarray, p: np.ndarray, w0: np.ndarray
 ) -> np.ndarray:
     """The weight after each event. Synapse s owns events ``starts[s]:starts[s+1]``.
 
-    At equal times the merge order decides; callers put presynaptic spikes first.
+    Between events every trace decays exactly, x <- x exp(-h/tau_x) over the interval h. A
+    postsynaptic spike potentiates by r1 (A2+ + A3+ o2) F_+(w), then r1, r2 are kept by
+    KEEP_R_POST and o1, o2 <- KEEP_O_POST o + 1; a presynaptic spike depresses by
+    -o1 (A2- + A3- r2) F_-(w), then o1, o2 are kept by KEEP_O_PRE and r1, r2 <- KEEP_R_PRE r + 1
+    (``rules.spike``: F = 1 when mu = 0). The weight is clipped to [w_min, w_max] after each
+    jump. At equal times the merge order decides; callers put presynaptic spikes first.
     """
     out = np.empty(len(times))
     for s in range(len(starts) - 1):
@@ -40,18 +56,18 @@ def synapse_events(
             o1 *= math.exp(-h / p[sp.TAU_O1])
             o2 *= math.exp(-h / p[sp.TAU_O2])
             if is_post[n]:
-                dw = R.potentiation(r1, o2, p[sp.A2P], p[sp.A3P])
+                dw = _potentiation(r1, o2, p[sp.A2P], p[sp.A3P])
                 if p[sp.MU] != 0.0:
-                    dw *= R.factor_plus(w, p[sp.W_MIN], p[sp.W_MAX], p[sp.MU])
+                    dw *= _factor_plus(w, p[sp.W_MIN], p[sp.W_MAX], p[sp.MU])
                 w = min(max(w + dw, p[sp.W_MIN]), p[sp.W_MAX])
                 r1 *= p[sp.KEEP_R_POST]
                 r2 *= p[sp.KEEP_R_POST]
                 o1 = p[sp.KEEP_O_POST] * o1 + 1.0
                 o2 = p[sp.KEEP_O_POST] * o2 + 1.0
             else:
-                dw = R.depression(o1, r2, p[sp.A2M], p[sp.A3M])
+                dw = _depression(o1, r2, p[sp.A2M], p[sp.A3M])
                 if p[sp.MU] != 0.0:
-                    dw *= R.factor_minus(w, p[sp.W_MIN], p[sp.W_MAX], p[sp.MU])
+                    dw *= _factor_minus(w, p[sp.W_MIN], p[sp.W_MAX], p[sp.MU])
                 w = min(max(w + dw, p[sp.W_MIN]), p[sp.W_MAX])
                 o1 *= p[sp.KEEP_O_PRE]
                 o2 *= p[sp.KEEP_O_PRE]
@@ -95,70 +111,91 @@ def run_network(
     i * n_pre + j is synapse (i, j). Traces are stored scaled, x = X exp(-(k - kref) dt / tau);
     ``tabs[t, m]`` holds exp(m dt/tau_t) and ``itabs`` its inverse, and every
     J = tabs.shape[1] - 1 absolute steps X is rescaled so the exponents stay bounded.
+    Every ``stride`` steps v and g are checked to be finite and the ``rec_*`` arrays with a
+    non-zero first axis record v, g, w and the spike count.
     """
     tau_m, E_L, V_th, V_reset, ref_steps, E_syn, dt, P_m, P_s, c, cond = nrn
     J = tabs.shape[1] - 1
     lo, hi, mu = p[sp.W_MIN], p[sp.W_MAX], p[sp.MU]
-    n_pre = w.shape[1]
+    n_post, n_pre = w.shape
+    spiked = np.zeros(n_post, np.bool_)
     n_rec = 0
     for k in range(n_steps):
         ka = k0 + k
-        if ka % J == 0 and ka != kref:
-            X *= itabs[:, J][:, None, None]
+        if ka % J == 0 and ka != kref:  # rebase: X <- X exp(-J dt / tau), kref <- ka
+            for t in range(4):
+                f = itabs[t, J]
+                for i in range(n_post):
+                    for j in range(n_pre):
+                        X[t, i, j] *= f
             kref = ka
         m = ka - kref
-        if cond:
-            v_new = v + dt * ((E_L - v) + g * (E_syn - v)) / tau_m
-        else:
-            v_new = E_L + (v - E_L) * P_m + g * c
-        g *= P_s
-        v[:] = np.where(ref > 0, v, v_new)
-        ref[:] = np.maximum(ref - 1.0, 0.0)
-        spiked = np.flatnonzero(v > V_th)
+        # trace t of synapse (i, j) is X[t, i, j] * itabs[t, m]; t = r1, r2, o1, o2
+        i_r1, i_r2, i_o1, i_o2 = itabs[0, m], itabs[1, m], itabs[2, m], itabs[3, m]
+        # (1) advance v (unless refractory) and g; (2) threshold
+        for i in range(n_post):
+            if cond:
+                v_new = v[i] + dt * ((E_L - v[i]) + g[i] * (E_syn - v[i])) / tau_m
+            else:
+                v_new = E_L + (v[i] - E_L) * P_m + g[i] * c
+            g[i] *= P_s
+            if not ref[i] > 0:
+                v[i] = v_new
+            ref[i] = max(ref[i] - 1.0, 0.0)
+            spiked[i] = v[i] > V_th
+        # (3) input spikes: g += w, depression -o1 (A2- + A3- r2) F_-(w), then o kept, r bumped
         for n in range(ptr[k], ptr[k + 1]):
-            rows = slice(ids[n] // n_pre, ids[n] // n_pre + 1) if independent else slice(None)
-            j = ids[n] % n_pre if independent else ids[n]
-            g[rows] += w[rows, j]
-            dw = R.depression(
-                X[2, rows, j] * itabs[2, m], X[1, rows, j] * itabs[1, m], p[sp.A2M], p[sp.A3M]
-            )
-            if mu != 0.0:
-                dw = dw * R.factor_minus(w[rows, j], lo, hi, mu)
-            w[rows, j] = np.minimum(np.maximum(w[rows, j] + dw, lo), hi)
-            X[2, rows, j] *= p[sp.KEEP_O_PRE]
-            X[3, rows, j] *= p[sp.KEEP_O_PRE]
-            X[0, rows, j] = p[sp.KEEP_R_PRE] * X[0, rows, j] + tabs[0, m]
-            X[1, rows, j] = p[sp.KEEP_R_PRE] * X[1, rows, j] + tabs[1, m]
-        for i in spiked:
-            dw = R.potentiation(X[0, i] * itabs[0, m], X[3, i] * itabs[3, m], p[sp.A2P], p[sp.A3P])
-            if mu != 0.0:
-                dw = dw * R.factor_plus(w[i], lo, hi, mu)
-            w[i] = np.minimum(np.maximum(w[i] + dw, lo), hi)
-            X[0, i] *= p[sp.KEEP_R_POST]
-            X[1, i] *= p[sp.KEEP_R_POST]
-            X[2, i] = p[sp.KEEP_O_POST] * X[2, i] + tabs[2, m]
-            X[3, i] = p[sp.KEEP_O_POST] * X[3, i] + tabs[3, m]
-            v[i] = V_reset
-            ref[i] = ref_steps
-            count[i] += 1.0
+            if independent:
+                i_lo = ids[n] // n_pre
+                i_hi = i_lo + 1
+                j = ids[n] - i_lo * n_pre
+            else:
+                i_lo = 0
+                i_hi = n_post
+                j = ids[n]
+            for i in range(i_lo, i_hi):
+                g[i] += w[i, j]
+                dw = _depression(X[2, i, j] * i_o1, X[1, i, j] * i_r2, p[sp.A2M], p[sp.A3M])
+                if mu != 0.0:
+                    dw = dw * _factor_minus(w[i, j], lo, hi, mu)
+                w[i, j] = min(max(w[i, j] + dw, lo), hi)
+                X[2, i, j] *= p[sp.KEEP_O_PRE]
+                X[3, i, j] *= p[sp.KEEP_O_PRE]
+                X[0, i, j] = p[sp.KEEP_R_PRE] * X[0, i, j] + tabs[0, m]
+                X[1, i, j] = p[sp.KEEP_R_PRE] * X[1, i, j] + tabs[1, m]
+        # (4) spiking neurons: potentiation r1 (A2+ + A3+ o2) F_+(w) on every input synapse,
+        # then r kept, o bumped; reset and refractory period
+        for i in range(n_post):
+            if spiked[i]:
+                for j in range(n_pre):
+                    dw = _potentiation(X[0, i, j] * i_r1, X[3, i, j] * i_o2, p[sp.A2P], p[sp.A3P])
+                    if mu != 0.0:
+                        dw = dw * _factor_plus(w[i, j], lo, hi, mu)
+                    w[i, j] = min(max(w[i, j] + dw, lo), hi)
+                    X[0, i, j] *= p[sp.KEEP_R_POST]
+                    X[1, i, j] *= p[sp.KEEP_R_POST]
+                    X[2, i, j] = p[sp.KEEP_O_POST] * X[2, i, j] + tabs[2, m]
+                    X[3, i, j] = p[sp.KEEP_O_POST] * X[3, i, j] + tabs[3, m]
+                v[i] = V_reset
+                ref[i] = ref_steps
+                count[i] += 1.0
         if (k + 1) % stride == 0:
-            if not (np.all(np.isfinite(v)) and np.all(np.isfinite(g))):
-                return k, kref
-            if rec_v.shape[0]:
-                rec_v[n_rec] = v
-            if rec_g.shape[0]:
-                rec_g[n_rec] = g
-            if rec_w.shape[0]:
-                rec_w[n_rec] = w
-            if rec_count.shape[0]:
-                rec_count[n_rec] = count
+            for i in range(n_post):
+                if not (math.isfinite(v[i]) and math.isfinite(g[i])):
+                    return k, kref
+            # element loops: under numba, slice assignment here costs ~4 s of compile time
+            for i in range(n_post):
+                if rec_v.shape[0]:
+                    rec_v[n_rec, i] = v[i]
+                if rec_g.shape[0]:
+                    rec_g[n_rec, i] = g[i]
+                if rec_count.shape[0]:
+                    rec_count[n_rec, i] = count[i]
+                if rec_w.shape[0]:
+                    for j in range(n_pre):
+                        rec_w[n_rec, i, j] = w[i, j]
             n_rec += 1
     return -1, kref
-
-
-# register_jitable leaves these plain functions for numpy and lets numba compile voltage_steps
-_ltd_rate = register_jitable(VoltageSTDP.ltd_rate)
-_ltp_rate = register_jitable(VoltageSTDP.ltp_rate)
 
 
 def voltage_synapse(
