@@ -1,7 +1,9 @@
 """The oscillator kind compiled with numba: the whole time loop, recording and divergence check
-in one call per run, batched over drives (and networks). Same arithmetic as
-``engine._numpy.oscillator``. Batch members are independent: above ``THREADED_WORK`` they are
-split across numba's thread count, each thread running its members' whole time loops.
+in one call per run, batched over drives (and networks). These are the steps of
+``engine._numpy.oscillator``, equal to them within 1e-12 per step: only the order of operations
+differs, and the drive's phasor is turned from step to step (:func:`_advance_phasors`). Batch
+members are independent: above ``THREADED_WORK`` they are split across numba's thread count,
+each thread running its members' whole time loops.
 
 Transfer functions are those of ``hebbkit.neurons.rate``; their ``f(x, p)`` static methods are
 jitted here and chosen inside the loop by an integer code (:data:`TRANSFER_CODES`), except
@@ -30,11 +32,11 @@ _piecewise = numba.njit(cache=True)(PiecewiseLinear.f)
 _FAST = {"reassoc", "contract", "nsz"}
 # Batch members are split across threads above this many multiply-adds per call (~1 ms).
 THREADED_WORK = 2_000_000
-# The drive's phasor e^{i omega t} is rotated by e^{i omega dt} from step to step and recomputed
-# by cos and sin (libm calls, most of a step at N = 10) every this many steps: the rotations'
-# rounding stays below 1e-14, far inside the 1e-12 per step that numba must match numpy to.
+# The drive's phasor e^{i omega t} is turned by e^{i omega dt} from step to step and recomputed
+# by cos and sin (scalar libm calls: a quarter of a linear step) every this many steps: the
+# turns' rounding stays below 1e-14, inside the 1e-12 per step that numba must match numpy to.
 _REANCHOR = 64
-# Batch members stepped together, sharing each read of J and W (registers bound it: 2 rows x 4).
+# Batch members stepped together, sharing each read of J and W (registers bound it: 4 x 4 x's).
 _GROUP = 4
 
 
