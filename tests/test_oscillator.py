@@ -239,6 +239,39 @@ def test_nonlinear_numba_matches_numpy(rng, method, monkeypatch):
         assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < WHOLE_RUN_F64
 
 
+def test_split_matvec_numba_matches_numpy(rng, monkeypatch):
+    """A single large network's mat-vecs are split by columns across numba's threads
+    (``SPLIT_BYTES``); forced here on a small one, with 6 columns in 2 ranges of 3 (the loop's
+    remainder path), the run equals the numpy spec."""
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 numba threads")
+    threads = numba.get_num_threads()
+    numba.set_num_threads(2)
+    monkeypatch.setattr(numba_osc, "SPLIT_BYTES", 0)
+    chunks, kernel = [], numba_osc._nonlinear_members
+    monkeypatch.setattr(
+        numba_osc, "_nonlinear_members", lambda rk4, n: chunks.append(n) or kernel(rk4, n)
+    )
+    net = _nonlinear_net(rng, Tanh(), Tanh(), "euler")
+    xi = 30 * (rng.standard_normal((1, net.n)) + 1j * rng.standard_normal((1, net.n)))
+    drive = OscillatoryDrive(xi=xi, frequency=41.0)
+    try:
+        runs = [
+            simulate(
+                net, None, drive, t_stop=0.1, dt=1e-4, backend=b, record=Record(vars=("u", "v"))
+            )
+            for b in ("numpy", "numba")
+        ]
+    finally:
+        numba.set_num_threads(threads)
+    assert chunks == [2]  # the split kernel ran
+    for name in ("u", "v"):
+        a, b = runs[0][name].values, runs[1][name].values
+        assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < WHOLE_RUN_F64
+
+
 @pytest.mark.parametrize("method", ["rk4", "euler"])
 def test_float32_numba_matches_float64_numpy(rng, method):
     net = _nonlinear_net(rng, Tanh(), Tanh(), method)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import threading
 
 import numba
 import numpy as np
@@ -36,6 +37,10 @@ THREADED_WORK = 2_000_000
 # by cos and sin (scalar libm calls: a quarter of a linear step) every this many steps: the
 # turns' rounding stays below 1e-14, inside the 1e-12 per step that numba must match numpy to.
 _REANCHOR = 64
+# A single network whose [J; W] is at least this large (beyond L2, streamed from L3 or memory
+# every step) has its mat-vecs split by columns across numba's threads: 1.9x at N = 1000 on 2
+# cores (J and W are 16 MB). Smaller ones gain nothing; batches are split by member instead.
+SPLIT_BYTES = 4 << 20
 # Batch members stepped together, sharing each read of J and W (registers bound it: 4 x 4 x's).
 _GROUP = 4
 
@@ -181,20 +186,34 @@ def nonlinear_steps(u0, v0, p, rk4, step0, n_steps, dt, stride, out_u, out_v):  
     args = (u, v, p["alpha"], p["beta"], p["gamma"], p["I0"], JWT, p["xr"], p["xim"], p["omega"])
     args += (codes[0], p["pu"], codes[1], p["pv"], step0, n_steps, dt, stride, out_u, out_v)
     work = u.shape[0] * n_steps * JWT.size * (4 if rk4 else 1)
-    bad = _by_members(_nonlinear_members(bool(rk4)), args, u.shape[0], work)
+    split = (
+        u.shape[0] == 1
+        and JWT.nbytes >= SPLIT_BYTES
+        # numba's fallback threading layer (workqueue) aborts on parallel launches from two
+        # threads at once; from the main thread only, there is one launcher
+        and threading.current_thread() is threading.main_thread()
+    )
+    chunks = numba.get_num_threads() if split else 1
+    bad = _by_members(_nonlinear_members(bool(rk4), chunks), args, u.shape[0], work)
     return u, v, bad
 
 
 @numba.njit(cache=True, fastmath=_FAST, error_model="numpy", inline="always")
 def _matvec(mT, x, out):  # type: ignore[no-untyped-def]
-    """out = M x with mT = M.T contiguous, in column form: out += M[:, j:j+4] x[j:j+4],
-    vectorised along the rows of M, with no horizontal sums (1.3-2x the row-dot form here,
-    most at N = 1000, where M streams from memory once per call)."""
-    cols, rows = mT.shape
+    """out = M x with mT = M.T contiguous (:func:`_matvec_columns` over every column)."""
+    _matvec_columns(mT, x, out, 0, mT.shape[0])
+
+
+@numba.njit(cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _matvec_columns(mT, x, out, j0, j1):  # type: ignore[no-untyped-def]
+    """out = M[:, j0:j1] x[j0:j1] with mT = M.T contiguous, in column form: out += M[:, j:j+4]
+    x[j:j+4], vectorised along the rows of M, with no horizontal sums (1.3-2x the row-dot form
+    here, most at N = 1000, where M streams from memory once per call)."""
+    rows = mT.shape[1]
     for i in range(rows):
         out[i] = 0.0
-    j = 0
-    while j + 3 < cols:
+    j = j0
+    while j + 3 < j1:
         x0 = x[j]
         x1 = x[j + 1]
         x2 = x[j + 2]
@@ -202,7 +221,7 @@ def _matvec(mT, x, out):  # type: ignore[no-untyped-def]
         for i in range(rows):
             out[i] += mT[j, i] * x0 + mT[j + 1, i] * x1 + mT[j + 2, i] * x2 + mT[j + 3, i] * x3
         j += 4
-    while j < cols:
+    while j < j1:
         xj = x[j]
         for i in range(rows):
             out[i] += mT[j, i] * xj
@@ -243,12 +262,30 @@ def _matvec_group(mT, x, out, gn):  # type: ignore[no-untyped-def]
         j += 1
 
 
+@numba.njit(cache=True, fastmath=_FAST, error_model="numpy", nogil=True, parallel=True)
+def _matvec_split(mT, x, out, part):  # type: ignore[no-untyped-def]
+    """out = M x as :func:`_matvec`, the columns of M split into ``part.shape[0]`` contiguous
+    ranges that numba's threads compute at once (each streams its own rows of mT), then
+    summed."""
+    cols = mT.shape[0]
+    chunks = part.shape[0]
+    for c in numba.prange(chunks):
+        _matvec_columns(mT, x, part[c], cols * c // chunks, cols * (c + 1) // chunks)
+    for i in range(out.shape[0]):
+        acc = part[0, i]
+        for c in range(1, chunks):
+            acc += part[c, i]
+        out[i] = acc
+
+
 @functools.cache
-def _nonlinear_members(rk4: bool):  # type: ignore[no-untyped-def]
-    """The compiled time loop of eqs (1)-(2) for RK4 or forward Euler: the method is a closure
-    constant, so numba drops the other one's code (forward Euler at N = 10: 0.7 ms of 3 per
-    10,000 steps saved)."""
+def _nonlinear_members(rk4: bool, chunks: int):  # type: ignore[no-untyped-def]
+    """The compiled time loop of eqs (1)-(2) for RK4 or forward Euler, with the mat-vecs of a
+    single network split by columns into ``chunks`` > 1 ranges for numba's threads, or not
+    (:data:`SPLIT_BYTES`). Both are closure constants, so numba drops the code not taken
+    (forward Euler at N = 10: 0.7 ms of 3 per 10,000 steps saved)."""
     stages = 4 if rk4 else 1
+    split = chunks > 1
 
     @numba.njit(cache=True, fastmath=_FAST, error_model="numpy", nogil=True)
     def members(  # type: ignore[no-untyped-def]
@@ -283,6 +320,7 @@ def _nonlinear_members(rk4: bool):  # type: ignore[no-untyped-def]
         kv = np.empty((4, _GROUP, n), dtype=u.dtype)
         su = np.empty((_GROUP, n), dtype=u.dtype)
         sv = np.empty((_GROUP, n), dtype=u.dtype)
+        part = np.empty((chunks, 2 * n), dtype=u.dtype)
         # RK4 stage s is evaluated at t + offset[s] dt from u + offset[s] dt k_{s-1}; one call site
         # for the right-hand side keeps the compiled code (and the JIT time) small.
         offset = np.array([0.0, 0.5, 0.5, 1.0])
@@ -304,7 +342,10 @@ def _nonlinear_members(rk4: bool):  # type: ignore[no-untyped-def]
                                 sv[q, i] = v[b, i] + c * kv[s - 1, q, i]
                         _transfer(cu, u[b] if s == 0 else su[q], pu, gu[q])
                         _transfer(cv, v[b] if s == 0 else sv[q], pv, gv[q])
-                    _matvec_group(JWT, gu, h, gn)
+                    if split:
+                        _matvec_split(JWT, gu[0], h[0], part)
+                    else:
+                        _matvec_group(JWT, gu, h, gn)
                     for q in range(gn):
                         b = b0 + q
                         xu = u[b] if s == 0 else su[q]
