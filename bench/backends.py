@@ -8,8 +8,9 @@ gives median (min-max) seconds over the repeats after one untimed warm-up call (
 ratio baseline / hebbkit and the agreement with the baseline. Runs whose model time is shortened
 (``--t3-big`` for the N = 1000 batch, ``--samples``) say so; their ratios compare equal work.
 
-The "auto" sweep times numba and jax on the oscillator at N = 10 ... 300 and batches 1 ... 64:
-the thresholds of ``hebbkit.engine.simulate.auto_backend`` come from it (docs/backends.md).
+The "auto" sweep times numba and jax on the oscillator at N = 10 ... 1000 and batches 1 ... 64,
+in float64 and float32: ``hebbkit.engine.simulate.auto_backend``'s rule comes from it
+(docs/backends.md).
 
 Start-up: a fresh process imports hebbkit and makes its first call (the JIT) with empty numba
 and jax caches (cold), then a second process with the caches filled (warm).
@@ -226,35 +227,26 @@ def bench_t3(args: argparse.Namespace) -> None:
 
 
 def bench_auto(args: argparse.Namespace) -> None:
-    """numba vs jax on the oscillator: where does jax start to win?"""
+    """numba vs jax on the oscillator, in float64 and float32: where does jax start to win?"""
     steps = 1000
-    for n, batch in (
-        (10, 1),
-        (30, 1),
-        (60, 1),
-        (100, 1),
-        (300, 1),
-        (10, 2),
-        (10, 8),
-        (30, 4),
-        (100, 4),
-        (10, 64),
-    ):
-        row = {}
-        for backend in ("numba", "jax"):
-            run = t3_case(n, batch, steps, "float64", backend)
-            ts, _ = timed(run, args.repeats)
-            row[backend] = statistics.median(ts)
-        faster = min(row, key=lambda k: row[k])
-        note(
-            f"auto N={n} batch={batch} 1000 steps",
-            "numba vs jax",
-            [row["numba"]],
-            [row["jax"]],
-            numba_s=row["numba"],
-            jax_s=row["jax"],
-            faster=faster,
-        )
+    cases = [(10, 1), (30, 1), (60, 1), (100, 1), (300, 1), (1000, 1)]
+    cases += [(10, 2), (10, 8), (30, 4), (100, 4), (10, 64), (300, 64)]
+    for dtype in ("float64", "float32"):
+        for n, batch in cases:
+            row = {}
+            for backend in ("numba", "jax"):
+                ts, _ = timed(t3_case(n, batch, steps, dtype, backend), args.repeats)
+                row[backend] = statistics.median(ts)
+            faster = min(row, key=lambda k: row[k])
+            note(
+                f"auto N={n} batch={batch} {dtype} 1000 steps",
+                "numba vs jax",
+                [row["numba"]],
+                [row["jax"]],
+                numba_s=row["numba"],
+                jax_s=row["jax"],
+                faster=faster,
+            )
 
 
 # ----------------------------------------------------------------------------- start-up

@@ -181,9 +181,9 @@ def run_hebbkit() -> list[dict[str, Any]]:
     from hebbkit.engine.simulate import auto_backend
 
     for n, batch in ((10, 1), (100, 1), (1000, 1), (10, 64), (100, 64), (1000, 64)):
-        choice = auto_backend(backends.t3_network(n), backends.t3_drive(n, batch))
         ref = t3_ei_numpy.run(n) if batch == 1 else None
         for dtype in ("float64", "float32"):
+            choice = auto_backend(backends.t3_network(n), backends.t3_drive(n, batch), dtype)
             try:
                 repeats = 1 if n * batch >= 64000 else ARGS.repeats
                 ts, u = timed(backends.t3_case(n, batch, steps, dtype, choice), repeats)

@@ -193,13 +193,15 @@ def test_auto_backend_follows_the_documented_rules(monkeypatch):
         return OscillatoryDrive(xi=xi, frequency=np.linspace(20.0, 60.0, batch))
 
     net = {n: _oscillators(n)["linear"] for n in (10, 100, 299, 300)}
-    assert choose(net[10], drive(10, 1)) == "numba"  # small, single
-    assert choose(net[299], drive(299, 1)) == "numba"
-    assert choose(net[300], drive(300, 1)) == "jax"  # large, single
-    assert choose(net[100], drive(100, 64)) == "numba"  # batches of smaller networks
-    assert choose(net[300], drive(300, 64)) == "jax"
+    f32 = "float32"
+    assert choose(net[10], drive(10, 1), f32) == "numba"  # small, single
+    assert choose(net[299], drive(299, 1), f32) == "numba"
+    assert choose(net[300], drive(300, 1), f32) == "jax"  # large, single, float32
+    assert choose(net[300], drive(300, 1)) == "numba"  # float64 (the default)
+    assert choose(net[100], drive(100, 64), f32) == "numba"  # batches of smaller networks
+    assert choose(net[300], drive(300, 64), f32) == "numba"  # batches of large ones
     monkeypatch.setattr(simulate_module.importlib.util, "find_spec", lambda name: None)
-    assert choose(net[300], drive(300, 1)) == "numba"  # without jax
+    assert choose(net[300], drive(300, 1), f32) == "numba"  # without jax
 
 
 def test_auto_records_the_request_and_the_choice():

@@ -23,9 +23,9 @@ from ..errors import BackendUnavailable, ParameterError
 from .record import Record
 
 BACKENDS = ("numpy", "numba", "jax", "auto")
-# backend="auto" (docs/backends.md has the measurements): a dense oscillator network goes to
-# jax from this many units; everything else to numba (on 2 CPU cores numba's fused loops win
-# below this size, batches included, since numba steps 4 members per read of J and W).
+# backend="auto" (docs/backends.md has the measurements): a single float32 oscillator network
+# goes to jax from this many units; everything else to numba (on 2 CPU cores numba wins below
+# this size, on batches, and in float64 at every size).
 AUTO_JAX_MIN_UNITS = 300
 DTYPES = ("float64", "float32")
 
@@ -91,7 +91,7 @@ def simulate(
         raise ParameterError("simulate.backend", "must be one of " + ", ".join(BACKENDS), backend)
     requested = backend
     if backend == "auto":
-        backend = auto_backend(network, drive)
+        backend = auto_backend(network, drive, dtype)
     if backend == "jax" and importlib.util.find_spec("jax") is None:
         raise BackendUnavailable("jax", "jax")
     _threads.apply_default()
@@ -137,16 +137,18 @@ def simulate(
     return ds
 
 
-def auto_backend(network: Any, drive: Any) -> str:
-    """The backend ``backend="auto"`` runs: "jax" (when installed) for dense oscillator networks
-    of at least ``AUTO_JAX_MIN_UNITS`` units, whose steps are large mat-vecs; "numba" for
-    everything else (online rate rules, event-driven spikes, smaller networks and their
-    batches), whose steps are short fused loops. ``drive`` is not used by the current rule."""
-    if getattr(type(network), "kind", None) != "oscillator":
+def auto_backend(network: Any, drive: Any, dtype: str = "float64") -> str:
+    """The backend ``backend="auto"`` runs: "jax" (when installed) for a single float32
+    oscillator network of at least ``AUTO_JAX_MIN_UNITS`` units, whose steps are large
+    mat-vecs that XLA runs as fast as numba or faster; "numba" for everything else (online rate
+    rules, event-driven spikes, smaller networks, batches, and float64, where numba's
+    fused loops and split mat-vecs win on every size measured)."""
+    if getattr(type(network), "kind", None) != "oscillator" or dtype != "float32":
         return "numba"
     if importlib.util.find_spec("jax") is None:
         return "numba"
-    return "jax" if int(network.n) >= AUTO_JAX_MIN_UNITS else "numba"
+    single = getattr(drive, "xi", None) is not None and np.atleast_2d(drive.xi).shape[0] == 1
+    return "jax" if single and int(network.n) >= AUTO_JAX_MIN_UNITS else "numba"
 
 
 def provenance(**fields: Any) -> dict[str, Any]:
