@@ -222,6 +222,8 @@ def run_t4() -> list[dict[str, Any]]:
 
 
 def run_reproduce() -> list[dict[str, Any]]:
+    """The CLI's whole process, timed ``--repeats`` times after one untimed run (which fills
+    numba's disk cache, as the other tasks' warm-up call does)."""
     out = []
     hebbkit = Path(sys.executable).parent / "hebbkit"
     for quick in (False, True):
@@ -229,9 +231,13 @@ def run_reproduce() -> list[dict[str, Any]]:
             cmd = [str(hebbkit), "reproduce", "scarpetta2001", "--out", d] + (
                 ["--quick"] if quick else []
             )
-            start = time.perf_counter()
-            p = subprocess.run(cmd, capture_output=True, text=True)
-            wall = time.perf_counter() - start
+            walls = []
+            for _ in range(ARGS.repeats + 1):
+                start = time.perf_counter()
+                p = subprocess.run(cmd, capture_output=True, text=True)
+                walls.append(time.perf_counter() - start)
+                if p.returncode != 0:
+                    break
             name = "reproduce scarpetta2001" + (" --quick" if quick else "")
             if p.returncode != 0:
                 tail = (p.stdout + p.stderr).strip().splitlines()[-1:] or ["no output"]
@@ -245,11 +251,11 @@ def run_reproduce() -> list[dict[str, Any]]:
                     name,
                     {},
                     "CLI, whole process",
-                    [wall],
+                    walls[1:],
                     check={k: v for k, v in list(metrics.items())[:6]},
                 )
             )
-            print(f"hebbkit {name}: {wall:.2f} s", flush=True)
+            print(f"hebbkit {name}: {statistics.median(walls[1:]):.2f} s", flush=True)
     return out
 
 
