@@ -234,6 +234,25 @@ def test_set_threads_sizes_numba_and_blas(monkeypatch):
         _threads.set_threads(0)
 
 
+def test_thread_count_set_before_numba_loads_can_be_raised_later():
+    """set_threads(1) before numba is imported must not size numba's pool for good (it did:
+    a benchmark then ran every numba kernel on one thread after asking for two)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from hebbkit import _threads; _threads.set_threads(1);"
+        "assert 'numba' not in sys.modules; import hebbkit.engine._numba, numba;"
+        "assert numba.get_num_threads() == 1; _threads.set_threads(2);"
+        "print(numba.get_num_threads())"
+    )
+    env = {k: v for k, v in os.environ.items() if "NUM_THREADS" not in k}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == min(2, os.cpu_count() or 1)
+
+
 def test_jax_modules_say_how_to_install(monkeypatch):
     from hebbkit.engine import _jax
 

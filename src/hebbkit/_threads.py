@@ -29,7 +29,7 @@ _OPENBLAS_SETTERS = (
     "scipy_openblas_set_num_threads",
     "scipy_openblas_set_num_threads64_",
 )
-_state: dict[str, Any] = {"threads": None, "defaulted": False}
+_state: dict[str, Any] = {"threads": None, "defaulted": False, "numba": None}
 
 
 def set_threads(n: int | None = None) -> int:
@@ -69,13 +69,25 @@ def apply_default() -> None:
 
 def _set_numba(n: int) -> None:
     if "numba" not in sys.modules:
-        # numba sizes its pool from this at import; importing numba here would cost 0.3 s.
-        os.environ["NUMBA_NUM_THREADS"] = str(min(n, os.cpu_count() or n))
+        # Importing numba here would cost 0.3 s; hebbkit's kernels apply the count when they
+        # import it (apply_numba). Capping NUMBA_NUM_THREADS instead would size numba's pool
+        # for good: a later, larger count could never be set in this process.
+        _state["numba"] = n
         return
     import numba
 
     config: Any = numba.config
     numba.set_num_threads(min(n, config.NUMBA_NUM_THREADS))
+    _state["numba"] = None
+
+
+def apply_numba() -> None:
+    """Import numba and apply a count that :func:`set_threads` was given before it was loaded
+    (called by ``hebbkit.engine._numba``, whose kernels need numba, on import)."""
+    import numba  # noqa: F401
+
+    if _state["numba"] is not None:
+        _set_numba(_state["numba"])
 
 
 def _set_blas(n: int) -> None:
