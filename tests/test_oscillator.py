@@ -239,10 +239,11 @@ def test_nonlinear_numba_matches_numpy(rng, method, monkeypatch):
         assert np.max(np.abs(a - b)) / np.max(np.abs(a)) < WHOLE_RUN_F64
 
 
-def test_split_matvec_numba_matches_numpy(rng, monkeypatch):
+@pytest.mark.parametrize("kind", ["linear", "nonlinear"])
+def test_split_matvec_numba_matches_numpy(rng, stored, kind, monkeypatch):
     """A single large network's mat-vecs are split by columns across numba's threads
-    (``SPLIT_BYTES``); forced here on a small one, with 6 columns in 2 ranges of 3 (the loop's
-    remainder path), the run equals the numpy spec."""
+    (``SPLIT_BYTES``); forced here on a small one (6 or 20 columns in 2 ranges, through the
+    loop's remainder path), the run equals the numpy spec."""
     import numba
 
     if numba.config.NUMBA_NUM_THREADS < 2:
@@ -250,12 +251,16 @@ def test_split_matvec_numba_matches_numpy(rng, monkeypatch):
     threads = numba.get_num_threads()
     numba.set_num_threads(2)
     monkeypatch.setattr(numba_osc, "SPLIT_BYTES", 0)
-    chunks, kernel = [], numba_osc._nonlinear_members
+    chunks, split_chunks = [], numba_osc._split_chunks
     monkeypatch.setattr(
-        numba_osc, "_nonlinear_members", lambda rk4, n: chunks.append(n) or kernel(rk4, n)
+        numba_osc, "_split_chunks", lambda *a: chunks.append(split_chunks(*a)) or chunks[-1]
     )
-    net = _nonlinear_net(rng, Tanh(), Tanh(), "euler")
-    xi = 30 * (rng.standard_normal((1, net.n)) + 1j * rng.standard_normal((1, net.n)))
+    if kind == "linear":
+        net, _, xi = stored
+        xi = xi[:1]
+    else:
+        net = _nonlinear_net(rng, Tanh(), Tanh(), "euler")
+        xi = 30 * (rng.standard_normal((1, net.n)) + 1j * rng.standard_normal((1, net.n)))
     drive = OscillatoryDrive(xi=xi, frequency=41.0)
     try:
         runs = [

@@ -37,9 +37,10 @@ THREADED_WORK = 2_000_000
 # by cos and sin (scalar libm calls: a quarter of a linear step) every this many steps: the
 # turns' rounding stays below 1e-14, inside the 1e-12 per step that numba must match numpy to.
 _REANCHOR = 64
-# A single network whose [J; W] is at least this large (beyond L2, streamed from L3 or memory
-# every step) has its mat-vecs split by columns across numba's threads: 1.9x at N = 1000 on 2
-# cores (J and W are 16 MB). Smaller ones gain nothing; batches are split by member instead.
+# A single network whose matrix ([J; W], or the linear E) is at least this large (beyond L2,
+# streamed from L3 or memory every step) has its mat-vecs split by columns across numba's
+# threads: 1.9x at N = 1000 on 2 cores (J and W are 16 MB). Smaller ones gain nothing; batches
+# are split by member instead.
 SPLIT_BYTES = 4 << 20
 # Batch members stepped together, sharing each read of J and W (registers bound it: 4 x 4 x's).
 _GROUP = 4
@@ -130,43 +131,70 @@ def linear_steps(E, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out):  # type
     z = z0.copy()
     ET = np.ascontiguousarray(np.swapaxes(E, -1, -2))
     work = z.shape[0] * n_steps * z.shape[1] ** 2
-    bad = _by_members(
-        _linear_members, (ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out), z.shape[0], work
-    )
+    chunks = _split_chunks(z.shape[0], ET.nbytes // z.shape[0] if ET.ndim == 3 else ET.nbytes)
+    args = (ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out)
+    bad = _by_members(_linear_members(chunks), args, z.shape[0], work)
     return z, bad
 
 
-@numba.njit(cache=True, fastmath=_FAST, error_model="numpy", nogil=True)
-def _linear_members(ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, lo, hi):  # type: ignore[no-untyped-def]
-    m = z.shape[1]
-    new = np.empty((_GROUP, m), dtype=z.dtype)
-    rot_c, rot_s = np.cos(omega * dt), np.sin(omega * dt)
-    pc, ps = np.empty(hi), np.empty(hi)
-    for k in range(n_steps):
-        _advance_phasors(omega, step0 + k, k == 0, dt, rot_c, rot_s, pc, ps, lo, hi)
-        for b0 in range(lo, hi, _GROUP):
-            gn = min(_GROUP, hi - b0)
-            if ET.ndim == 3:
+@functools.cache
+def _linear_members(chunks: int):  # type: ignore[no-untyped-def]
+    """The compiled exact stepping, with the mat-vecs of a single network split by columns
+    into ``chunks`` > 1 ranges for numba's threads, or not (a closure constant)."""
+    split = chunks > 1
+
+    @numba.njit(cache=True, fastmath=_FAST, error_model="numpy", nogil=True)
+    def members(ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, lo, hi):  # type: ignore[no-untyped-def]
+        m = z.shape[1]
+        new = np.empty((_GROUP, m), dtype=z.dtype)
+        part = np.empty((chunks, m), dtype=z.dtype)
+        rot_c, rot_s = np.cos(omega * dt), np.sin(omega * dt)
+        pc, ps = np.empty(hi), np.empty(hi)
+        for k in range(n_steps):
+            _advance_phasors(omega, step0 + k, k == 0, dt, rot_c, rot_s, pc, ps, lo, hi)
+            for b0 in range(lo, hi, _GROUP):
+                gn = min(_GROUP, hi - b0)
+                if ET.ndim == 3:
+                    for q in range(gn):
+                        if split:
+                            _matvec_split(ET[b0 + q], z[b0 + q], new[q], part)
+                        else:
+                            _matvec(ET[b0 + q], z[b0 + q], new[q])
+                elif split:
+                    _matvec_split(ET, z[b0], new[0], part)
+                else:
+                    _matvec_group(ET, z[b0:], new, gn)
                 for q in range(gn):
-                    _matvec(ET[b0 + q], z[b0 + q], new[q])
-            else:
-                _matvec_group(ET, z[b0:], new, gn)
-            for q in range(gn):
-                b = b0 + q
-                c2, s2 = 2.0 * pc[b], 2.0 * ps[b]
-                for i in range(m):
-                    z[b, i] = new[q, i] + (Gr[b, i] * c2 - Gi[b, i] * s2)
-        if (k + 1) % stride == 0:
-            r = (k + 1) // stride - 1
-            bad = False
-            for b in range(lo, hi):
-                for i in range(m):
-                    out[r, b, i] = z[b, i]
-                    if not np.isfinite(z[b, i]):
-                        bad = True
-            if bad:
-                return k + 1
-    return -1
+                    b = b0 + q
+                    c2, s2 = 2.0 * pc[b], 2.0 * ps[b]
+                    for i in range(m):
+                        z[b, i] = new[q, i] + (Gr[b, i] * c2 - Gi[b, i] * s2)
+            if (k + 1) % stride == 0:
+                r = (k + 1) // stride - 1
+                bad = False
+                for b in range(lo, hi):
+                    for i in range(m):
+                        out[r, b, i] = z[b, i]
+                        if not np.isfinite(z[b, i]):
+                            bad = True
+                if bad:
+                    return k + 1
+        return -1
+
+    return members
+
+
+def _split_chunks(members: int, nbytes: int) -> int:
+    """How many column ranges each mat-vec is split into: numba's thread count for a single
+    network whose matrix has at least ``SPLIT_BYTES``, else 1. Only from the main thread:
+    numba's fallback threading layer (workqueue) aborts on parallel launches from two threads
+    at once."""
+    split = (
+        members == 1
+        and nbytes >= SPLIT_BYTES
+        and threading.current_thread() is threading.main_thread()
+    )
+    return numba.get_num_threads() if split else 1
 
 
 def nonlinear_steps(u0, v0, p, rk4, step0, n_steps, dt, stride, out_u, out_v):  # type: ignore[no-untyped-def]
@@ -186,14 +214,7 @@ def nonlinear_steps(u0, v0, p, rk4, step0, n_steps, dt, stride, out_u, out_v):  
     args = (u, v, p["alpha"], p["beta"], p["gamma"], p["I0"], JWT, p["xr"], p["xim"], p["omega"])
     args += (codes[0], p["pu"], codes[1], p["pv"], step0, n_steps, dt, stride, out_u, out_v)
     work = u.shape[0] * n_steps * JWT.size * (4 if rk4 else 1)
-    split = (
-        u.shape[0] == 1
-        and JWT.nbytes >= SPLIT_BYTES
-        # numba's fallback threading layer (workqueue) aborts on parallel launches from two
-        # threads at once; from the main thread only, there is one launcher
-        and threading.current_thread() is threading.main_thread()
-    )
-    chunks = numba.get_num_threads() if split else 1
+    chunks = _split_chunks(u.shape[0], JWT.nbytes)
     bad = _by_members(_nonlinear_members(bool(rk4), chunks), args, u.shape[0], work)
     return u, v, bad
 
