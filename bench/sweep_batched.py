@@ -1,10 +1,10 @@
 """Issue 7's sweep benchmark: the 256-point oscillator tuning sweep
 (examples/oscillator_tuning_sweep.toml: 4 pattern counts x 4 windows a1 x 16 drive frequencies)
-run by the default ``batched`` executor (points go through the engine's batch axis, BATCH at a
-time) against the same points run one by one in a Python loop (``serial``), both through
-``run_sweep`` into a fresh Zarr store, in one process, after a warm-up that compiles every
-kernel. The two runs alternate, so that a change in the machine's load hits both. Every stored
-metric must be identical.
+run by the default ``batched`` executor (points go through the engine's batch axis, up to
+``sweep.BATCH_MAX`` at a time) against the same points run one by one in a Python loop
+(``serial``), both through ``run_sweep`` into a fresh Zarr store, in one process, after a
+warm-up that compiles every kernel. The two runs alternate, so that a change in the machine's
+load hits both. Every stored metric must be identical.
 
     python bench/sweep_batched.py [--repeats 3]
 """

@@ -18,7 +18,6 @@ import math
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 import xarray as xr
 
 from ..errors import DivergenceError, ParameterError
@@ -151,6 +150,8 @@ def _run_linear(
             "simulate.drive", f"must hold one pattern per network ({net.batch})", xi.shape[0]
         )
     a = net.system_matrix()
+    import scipy.linalg  # 0.3 s: only runs of a linear network load it
+
     E = scipy.linalg.expm(a * dt)
     rhs = np.concatenate([xi, np.zeros_like(xi)], axis=1)
     Z = np.linalg.solve(1j * omega[:, None, None] * np.eye(2 * n) - a, rhs[..., None])[..., 0]

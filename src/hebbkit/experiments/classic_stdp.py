@@ -17,6 +17,7 @@ from .._progress import Progress
 from ..engine import Record, simulate
 from ..networks.spiking import SpikingFeedForward
 from ..neurons.spiking import LIF, PoissonInput
+from ..plots.spike import frequency_figure, histograms_figure, window_figure
 from ..rules.spike import PairSTDP, TripletSTDP, VoltageSTDP
 from .base import Experiment, ExperimentConfig, Result
 
@@ -104,9 +105,7 @@ def run_stdp_window(config: StdpWindowConfig, progress: Progress) -> Result:
         },
         coords={"lag": ("lag", lags, {"units": "s"})},
     )
-    from ..plots import spike as plots
-
-    fig = plots.window_figure(
+    fig = window_figure(
         lags * 1e3,
         {"event-driven": event, f"clock-driven dt={config.dt} s": clock, "closed form": closed},
         title=f"{config.n_pairs} pairings at {config.frequency} Hz ({c.scheme})",
@@ -208,9 +207,7 @@ def run_pfister2006(config: Pfister2006Config, progress: Progress) -> Result:
             "data_frequency": ("data_frequency", SJOSTROM_2001[:, 0], {"units": "Hz"}),
         },
     )
-    from ..plots import spike as plots
-
-    fig = plots.frequency_figure(
+    fig = frequency_figure(
         freqs,
         curves,
         data=SJOSTROM_2001.T,
@@ -305,9 +302,7 @@ def run_song2000(config: Song2000Config, progress: Progress) -> Result:
             "time": ("time", np.r_[0.0, out["additive"].time.values], {"units": "s"}),
         },
     )
-    from ..plots import spike as plots
-
-    fig = plots.histograms_figure(data.time.values, series, w_max=gmax)
+    fig = histograms_figure(data.time.values, series, w_max=gmax)
     return Result(data={"song2000": data}, figures={"song2000": fig}, metrics=metrics)
 
 
@@ -385,9 +380,7 @@ def run_clopath2010(config: Clopath2010Config, progress: Progress) -> Result:
     )
     d = SJOSTROM_2001
     data = (d[:, 0], 100 * (1 + d[:, 1]), 100 * d[:, 2], 100 * (1 + d[:, 3]), 100 * d[:, 4])
-    from ..plots import spike as plots
-
-    fig = plots.frequency_figure(
+    fig = frequency_figure(
         freqs,
         {"voltage STDP": (pre_post, post_pre)},
         data=data,

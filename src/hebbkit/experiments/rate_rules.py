@@ -15,6 +15,7 @@ from ..drives import ArrayDrive, ConstantRates, DataDrive, GaussianDrive
 from ..engine import Record, simulate
 from ..networks.feedforward import FeedForward
 from ..neurons.rate import Linear
+from ..plots.rate import bcm_figure, bounds_figure, covariance_figure, norms_figure, pca_figure
 from ..rules import rate as R
 from .base import Experiment, ExperimentConfig, Result
 
@@ -99,10 +100,8 @@ def run_pca(cfg: PCAConfig, progress: Progress) -> Result:
     metrics["subspace"]["orthonormality_error"] = float(np.abs(wf @ wf.T - np.eye(cfg.k)).max())
     metrics["eigenvalues_top"] = np.linspace(cfg.lambda_top, cfg.lambda_k, cfg.k).tolist()
     time = data["oja"].time.values
-    from ..plots import rate as plots
-
     figures = {
-        "cosines": plots.pca_figure(
+        "cosines": pca_figure(
             time,
             {
                 "Oja: e1": cos["oja"],
@@ -111,7 +110,7 @@ def run_pca(cfg: PCAConfig, progress: Progress) -> Result:
             },
             0.99,
         ),
-        "norms": plots.norms_figure(time, norms),
+        "norms": norms_figure(time, norms),
     }
     return Result(data=data, figures=figures, metrics=metrics)
 
@@ -185,11 +184,7 @@ def _bcm_result(cfg: BCMConfig, ds: xr.Dataset, protos: np.ndarray, figures: boo
         "preferred_prototype": late.argmax(axis=0).tolist(),
         "theta_final": ds.theta_final.values.tolist(),
     }
-    drawn = {}
-    if figures:  # a sweep's batch runs draw nothing
-        from ..plots import rate as plots
-
-        drawn = {"responses": plots.bcm_figure(ds.time.values, responses, fixed_point)}
+    drawn = {"responses": bcm_figure(ds.time.values, responses, fixed_point)} if figures else {}
     return Result(data={"bcm": ds}, figures=drawn, metrics=metrics)
 
 
@@ -290,9 +285,7 @@ def run_bounds(cfg: BoundsConfig, progress: Progress) -> Result:
         "plain_hebb_final": weights["plain Hebb"][-1].tolist(),
         "hard_bound_final": weights["hard bounds"][-1].tolist(),
     }
-    from ..plots import rate as plots
-
-    figures = {"bounds": plots.bounds_figure(ds.time.values, weights, closed)}
+    figures = {"bounds": bounds_figure(ds.time.values, weights, closed)}
     return Result(data={"bounds": ds.drop_vars("batch")}, figures=figures, metrics=metrics)
 
 
@@ -340,9 +333,7 @@ def run_covariance(cfg: CovarianceConfig, progress: Progress) -> Result:
         "sign_agreement": float(np.mean(np.sign(dw[nonzero]) == np.sign(rho[nonzero]))),
         "slope_ratio": float(np.polyfit(rho, dw, 1)[0] / (cfg.gamma * cfg.sigma**2 * t_stop)),
     }
-    from ..plots import rate as plots
-
-    figures = {"covariance": plots.covariance_figure(rho, dw, predicted)}
+    figures = {"covariance": covariance_figure(rho, dw, predicted)}
     return Result(data={"covariance": ds}, figures=figures, metrics=metrics)
 
 

@@ -17,6 +17,7 @@ import xarray as xr
 from pydantic import Field
 
 from .._progress import Progress
+from ..engine.oscillator import time_domain_weights
 from ..engine.simulate import simulate
 from ..errors import ParameterError
 from ..networks.oscillator import (
@@ -24,6 +25,7 @@ from ..networks.oscillator import (
     LinearOscillator,
     OscillatoryDrive,
     circular_patterns,
+    closed_form_weights,
     drive_components,
     eq10_response,
     eta_for_strength,
@@ -33,6 +35,7 @@ from ..networks.oscillator import (
     tuned_eta_W,
 )
 from ..neurons.rate import PiecewiseLinear
+from ..plots import oscillator as plots
 from ..rules.windows import ExponentialWindow, bi_poo_window
 from .base import Experiment, ExperimentConfig, Result
 
@@ -185,8 +188,6 @@ def imprints_for(
 def _networks(
     config: Scarpetta2001Config, imprints: list[Imprint], local: LinearOscillator
 ) -> tuple[Any, Any]:
-    from ..networks.oscillator import closed_form_weights
-
     J, W = closed_form_weights(local, imprints)
     linear = local.with_weights(J, W)
     nl = config.nonlinear
@@ -224,8 +225,6 @@ def _amp(u_plus: np.ndarray) -> np.ndarray:
 def _fig2a(
     config: Scarpetta2001Config, parts: dict[str, Any]
 ) -> tuple[xr.Dataset, Any, dict[str, Any]]:
-    from ..plots import oscillator as plots
-
     model, quick = config.model, config.quick
     f0 = model.imprint_hz
     coarse = np.arange(20.0, 60.01, 2.0 if quick else 1.0)
@@ -274,8 +273,6 @@ def _fig2a(
 def _fig2b(
     config: Scarpetta2001Config, parts: dict[str, Any]
 ) -> tuple[xr.Dataset, Any, dict[str, Any]]:
-    from ..plots import oscillator as plots
-
     xi = parts["xi"]
     overlaps = np.linspace(0.0, 1.0, 6 if config.quick else 11)
     inputs, ov = [], []
@@ -320,8 +317,6 @@ def output_angle(u_plus: np.ndarray, xi1: np.ndarray, xi2: np.ndarray) -> np.nda
 def _fig2c(
     config: Scarpetta2001Config, parts2: dict[str, Any]
 ) -> tuple[xr.Dataset, Any, dict[str, Any]]:
-    from ..plots import oscillator as plots
-
     xi = parts2["xi"]
     deg = np.linspace(0.0, 90.0, 7 if config.quick else 19)
     th = np.radians(deg)
@@ -352,8 +347,6 @@ def _fig2c(
 def _fig3(
     config: Scarpetta2001Config, parts3: dict[str, Any]
 ) -> tuple[xr.Dataset, Any, dict[str, Any]]:
-    from ..plots import oscillator as plots
-
     xi1, xi2 = parts3["xi"][0], parts3["xi"][1]
     f1, f2 = config.model.fig3_hz
     h = config.drive.amplitude
@@ -435,9 +428,6 @@ def _learning(
             f, local, derived(config.model)["J0"], config.model.residual_damping
         ),
     }
-    from ..engine.oscillator import time_domain_weights
-    from ..networks.oscillator import closed_form_weights
-
     errors = {}
     for name, window in windows.items():
         duration = config.model.learning_periods / f
@@ -526,8 +516,6 @@ def _attractors(
     config: Scarpetta2001Config, parts2: dict[str, Any], local: LinearOscillator
 ) -> tuple[xr.Dataset, Any, dict[str, Any]]:
     """Fig 2C's nonlinear angle map for a family of g_u differing in the high-gain slope."""
-    from ..plots import oscillator as plots
-
     nl = config.nonlinear
     xi = parts2["xi"]
     deg = np.linspace(0.0, 90.0, 19)
@@ -586,8 +574,6 @@ def _capacity(
     config: Scarpetta2001Config, progress: Progress
 ) -> tuple[xr.Dataset, Any, dict[str, Any]]:
     """Largest P at which every stored random pattern is recalled (linear theory)."""
-    from ..plots import oscillator as plots
-
     model, st = config.model, config.studies
     J0 = derived(model)["J0"]
     curves, metrics, rows = {}, {}, []

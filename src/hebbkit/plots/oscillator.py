@@ -7,10 +7,14 @@ the dotted line the analytic prediction (eq 10). Responses that are not locked t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from . import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _nonlinear(ax: Any, x: np.ndarray, y: np.ndarray, locked: np.ndarray) -> None:
@@ -29,7 +33,7 @@ def frequency_tuning(
     imprint_hz: float,
 ) -> Figure:
     """Fig 2A: response amplitude against drive frequency (Hz)."""
-    fig = Figure(figsize=(5, 4))
+    fig = new_figure(figsize=(5, 4))
     ax = fig.add_subplot()
     ax.plot(f_analytic, amp_analytic, ":", color="k", label="eq (10)")
     ax.plot(f_sim, amp_linear, "*", color="C1", label="linear simulation")
@@ -48,7 +52,7 @@ def overlap_tuning(
     locked: np.ndarray,
 ) -> Figure:
     """Fig 2B: response amplitude against overlap |xi0^dagger xi| with the stored pattern."""
-    fig = Figure(figsize=(5, 4))
+    fig = new_figure(figsize=(5, 4))
     ax = fig.add_subplot()
     order = np.argsort(overlap)
     ax.plot(overlap[order], amp_analytic[order], ":", color="k", label="eq (10)")
@@ -66,7 +70,7 @@ def angle_map(
     locked: np.ndarray,
 ) -> Figure:
     """Fig 2C: output angle against input angle (deg) in the plane of two stored patterns."""
-    fig = Figure(figsize=(5, 4))
+    fig = new_figure(figsize=(5, 4))
     ax = fig.add_subplot()
     ax.plot([0, 90], [0, 90], ":", color="k", label="identity (linear theory)")
     ax.plot(input_deg, output_linear, "*", color="C1", label="linear simulation")
@@ -90,7 +94,7 @@ def unit_traces(
 ) -> Figure:
     """Fig 3: u of a few units (rows) under each drive (columns); traces[col] is (T, units)."""
     cols = list(traces)
-    fig = Figure(figsize=(2.6 * len(cols), 1.6 * len(units)))
+    fig = new_figure(figsize=(2.6 * len(cols), 1.6 * len(units)))
     axes = fig.subplots(len(units), len(cols), sharex=True, sharey=True, squeeze=False)
     for c, name in enumerate(cols):
         for r, unit in enumerate(units):
@@ -109,7 +113,7 @@ def unit_traces(
 
 def capacity(curves: dict[str, tuple[np.ndarray, np.ndarray]], threshold: float) -> Figure:
     """Worst recall overlap among the P stored patterns against P; one line per (N, mode)."""
-    fig = Figure(figsize=(5.5, 4))
+    fig = new_figure(figsize=(5.5, 4))
     ax = fig.add_subplot()
     for label, (p, quality) in curves.items():
         ax.plot(p, quality, "o-" if "one" in label else "s--", ms=3, label=label)
@@ -127,7 +131,7 @@ def capacity(curves: dict[str, tuple[np.ndarray, np.ndarray]], threshold: float)
 
 def angle_maps(input_deg: np.ndarray, outputs: dict[str, np.ndarray]) -> Figure:
     """Fig 2C for several activation functions: output angle against input angle (deg)."""
-    fig = Figure(figsize=(5, 4))
+    fig = new_figure(figsize=(5, 4))
     ax = fig.add_subplot()
     ax.plot([0, 90], [0, 90], ":", color="k", label="identity (linear)")
     for label, out in outputs.items():
@@ -148,7 +152,7 @@ def tuning_sweep(ds: Any) -> Figure:
     """A tuning-sweep result (dims n_patterns, a1, drive_hz): one panel per pattern count,
     simulated amplitude (markers) and eq (10) (lines) against drive frequency, one colour per a1."""
     counts = ds["n_patterns"].values
-    fig = Figure(figsize=(4.0 * len(counts), 3.4), layout="constrained")
+    fig = new_figure(figsize=(4.0 * len(counts), 3.4), layout="constrained")
     axes = fig.subplots(1, len(counts), squeeze=False, sharey=True)[0]
     f = ds["drive_hz"].values
     for ax, p in zip(axes, counts, strict=True):

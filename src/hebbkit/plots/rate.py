@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from . import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def pca_figure(
@@ -15,7 +20,7 @@ def pca_figure(
 
     ``cosines[rule]`` has shape (time, unit); ``threshold`` draws the acceptance line.
     """
-    fig = Figure(figsize=(4.0 * len(cosines), 3.2), layout="constrained")
+    fig = new_figure(figsize=(4.0 * len(cosines), 3.2), layout="constrained")
     axes = fig.subplots(1, len(cosines), squeeze=False)[0]
     for ax, (name, cos) in zip(axes, cosines.items(), strict=True):
         for unit in range(cos.shape[1]):
@@ -32,7 +37,7 @@ def pca_figure(
 
 def norms_figure(time: np.ndarray, norms: Mapping[str, np.ndarray]) -> Figure:
     """|w_i| over time for each rule (Oja-type rules converge to 1)."""
-    fig = Figure(figsize=(5.0, 3.2), layout="constrained")
+    fig = new_figure(figsize=(5.0, 3.2), layout="constrained")
     ax = fig.subplots()
     for name, values in norms.items():
         ax.plot(time, values, lw=1.0, label=[name] + [None] * (values.shape[1] - 1))
@@ -48,7 +53,7 @@ def bcm_figure(time: np.ndarray, responses: np.ndarray, fixed_point: float) -> F
 
     ``responses`` has shape (time, prototype, output).
     """
-    fig = Figure(figsize=(9.0, 3.4), layout="constrained")
+    fig = new_figure(figsize=(9.0, 3.4), layout="constrained")
     left, right = fig.subplots(1, 2)
     n_proto = responses.shape[1]
     colors = [f"C{k % 10}" for k in range(n_proto)]
@@ -70,7 +75,7 @@ def bounds_figure(
     time: np.ndarray, weights: Mapping[str, np.ndarray], closed: Mapping[str, np.ndarray]
 ) -> Figure:
     """w(t) of each weight-dependence variant (solid) with its closed form (dashed)."""
-    fig = Figure(figsize=(4.0 * len(weights), 3.2), layout="constrained")
+    fig = new_figure(figsize=(4.0 * len(weights), 3.2), layout="constrained")
     axes = fig.subplots(1, len(weights), squeeze=False)[0]
     for ax, name in zip(axes, weights, strict=True):
         ax.plot(time, weights[name], lw=1.4)
@@ -83,7 +88,7 @@ def bounds_figure(
 
 def covariance_figure(rho: np.ndarray, dw: np.ndarray, predicted: np.ndarray) -> Figure:
     """Weight change of each synapse against the correlation of its input with the output."""
-    fig = Figure(figsize=(4.5, 3.4), layout="constrained")
+    fig = new_figure(figsize=(4.5, 3.4), layout="constrained")
     ax = fig.subplots()
     ax.axhline(0.0, color="0.7", lw=0.8)
     ax.axvline(0.0, color="0.7", lw=0.8)

@@ -4,15 +4,19 @@ weight change against pairing frequency with data points. Arrays in, Figure out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from . import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def window_figure(lag_ms: Any, curves: Mapping[str, Any], *, title: str = "") -> Figure:
     """Weight change against lag t_post - t_pre (ms), one line per named curve."""
-    fig = Figure(figsize=(6, 4))
+    fig = new_figure(figsize=(6, 4))
     ax = fig.add_subplot()
     for label, dw in curves.items():
         ax.plot(lag_ms, dw, marker=".", label=label)
@@ -31,7 +35,7 @@ def histograms_figure(
 ) -> Figure:
     """For each named (time, synapse) weight array: its histogram at each recorded time, as an
     image (time on x, weight / w_max on y), and the final histogram below it."""
-    fig = Figure(figsize=(5 * len(weights), 6))
+    fig = new_figure(figsize=(5 * len(weights), 6))
     edges = np.linspace(0, 1, bins + 1)
     for col, (label, w) in enumerate(weights.items()):
         w = np.asarray(w) / w_max
@@ -66,7 +70,7 @@ def frequency_figure(
 ) -> Figure:
     """Weight change against pairing frequency: for each named model a (pre-post, post-pre)
     pair of curves; ``data`` = (frequency, pre-post, its error, post-pre, its error)."""
-    fig = Figure(figsize=(6.5, 4.5))
+    fig = new_figure(figsize=(6.5, 4.5))
     ax = fig.add_subplot()
     for k, (label, (pre_post, post_pre)) in enumerate(curves.items()):
         ax.plot(frequency_hz, pre_post, color=f"C{k}", label=f"{label} +10 ms")

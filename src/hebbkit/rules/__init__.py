@@ -7,23 +7,22 @@ oscillator's kernels) does not build every rule class.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..errors import ParameterError
 
 
+@functools.cache
 def _all_rules() -> dict[str, type]:
-    rules: dict[str, type] | None = globals().get("RULES")
-    if rules is None:
-        from .rate import RATE_RULES
-        from .spike import SPIKE_RULES
+    from .rate import RATE_RULES
+    from .spike import SPIKE_RULES
 
-        rules = globals()["RULES"] = {**RATE_RULES, **SPIKE_RULES}
-    return rules
+    return {**RATE_RULES, **SPIKE_RULES}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "RULES":  # made once, on first use; later lookups find the global
+    if name == "RULES":
         return _all_rules()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
