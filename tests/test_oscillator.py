@@ -462,6 +462,31 @@ def test_divergence_is_reported(backend):
         )
 
 
+@pytest.mark.parametrize("kind", ["linear", "nonlinear"])
+def test_divergence_step_is_the_same_on_every_backend(kind, monkeypatch):
+    """A batch of 8 unstable members (threaded on numba) where member 5, driven 1e100 times
+    harder, overflows first: numba's vectorised finiteness check must stop at numpy's step."""
+    n, members = 3, 8
+    J = 400.0 * np.eye(n)  # growth rate about 400 - alpha = 390 / s
+    local = {"alpha": 10.0, "beta": 10.0, "gamma": 10.0, "J": J, "W": np.zeros_like(J)}
+    if kind == "linear":
+        net = LinearOscillator(**local)
+    else:
+        net = Oscillator(**local, g_u=Linear(), g_v=Linear(), method="euler")
+    xi = np.ones((members, n))
+    xi[5] = 1e100
+    drive = OscillatoryDrive(xi=xi, frequency=np.full(members, 10.0))
+    monkeypatch.setattr(numba_osc, "THREADED_WORK", 0)  # members split across threads
+    steps = {}
+    for backend in ("numpy", "numba"):
+        with pytest.raises(DivergenceError) as err:
+            simulate(net, None, drive, t_stop=4.0, dt=1e-3, backend=backend)
+        steps[backend] = err.value.step
+    # member 5 alone: the others would overflow ln(1e100) / 390 = 0.6 s later
+    assert 100 < steps["numpy"] < 4000
+    assert steps["numba"] == steps["numpy"]
+
+
 def test_self_sustained_oscillation_is_detected(backend):
     # Stored with negative residual damping, the pattern mode is unstable and saturates into a
     # limit cycle near 41 Hz; a weak 30 Hz drive cannot entrain it, so the lock fraction is low,
