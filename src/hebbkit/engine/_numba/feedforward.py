@@ -100,6 +100,12 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
         fail,
         failvar,
         failval,
+        # scratch rows of each item (y, the pre term b, the next sample's input): made here,
+        # because np.zeros inside the kernel compiles numba's allocator overloads, 0.2 s of
+        # a cold first call
+        np.zeros((members * blocks, n_post), dtype=dtype),
+        np.zeros((members * blocks, n_pre), dtype=dtype),
+        np.zeros((members * blocks, n_post), dtype=dtype),
     )
     items = members * blocks
     threads = min(threads, items)
@@ -164,6 +170,9 @@ def kernel(
         fail,
         failvar,
         failval,
+        Y,
+        BV,
+        S,
         first_item,
         last_item,
     ):  # pragma: no cover - compiled
@@ -175,7 +184,7 @@ def kernel(
         for item in range(first_item, last_item):
             m = item // blocks
             i0 = (item % blocks) * per
-            i1 = min(n_post, i0 + per)
+            i1 = i0 + per if i0 + per < n_post else n_post
             mx = m if X.shape[0] > 1 else 0
             my = m if Yc.shape[0] > 1 else 0
             # a tuple of scalars, not a row of P: the rule's p[k] become registers, which lets
@@ -185,12 +194,10 @@ def kernel(
             g2, smin, smax, beta, g0 = WD[m, 1], WD[m, 2], WD[m, 3], WD[m, 4], WD[m, 5]
             hard = WD[m, 6] != 0
             hmin, hmax = WD[m, 7], WD[m, 8]
-            norm = int(WD[m, 9])
+            norm = WD[m, 9]
             total = WD[m, 10]
             kpost, kpre = K[m, 0], K[m, 1]
-            y = np.zeros(n_post, dtype=W.dtype)
-            bv = np.zeros(n_pre, dtype=W.dtype)
-            s_next = np.zeros(n_post, dtype=W.dtype)
+            y, bv, s_next = Y[item], BV[item], S[item]
             # the dot product of a row with the next sample is accumulated while the row is
             # updated, so each row is read and written once per sample; normalisation changes
             # the row afterwards, and Oja's subspace rule needs every y first, so they cannot
@@ -199,8 +206,8 @@ def kernel(
             stop = False
             for k0 in range(0, n, kb):
                 for r0 in range(i0, i1, rb):
-                    r1 = min(i1, r0 + rb)
-                    for k in range(k0, min(n, k0 + kb)):
+                    r1 = r0 + rb if r0 + rb < i1 else i1
+                    for k in range(k0, k0 + kb if k0 + kb < n else n):
                         x = X[mx, k]
                         x_next = X[mx, k + 1] if k + 1 < n else x
                         if pre_term == WTY or pre_term == WTY_LOWER:

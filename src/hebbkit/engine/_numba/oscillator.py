@@ -170,7 +170,8 @@ def _linear_members(chunks: int):  # type: ignore[no-untyped-def]
             if (k + 1) % stride == 0:
                 r = (k + 1) // stride - 1
                 for b in range(lo, hi):
-                    out[r, b] = z[b]
+                    for i in range(m):
+                        out[r, b, i] = z[b, i]
                 if not _all_finite(z, lo, hi):
                     return k + 1
         return -1
@@ -206,10 +207,11 @@ def nonlinear_steps(u0, v0, p, rk4, step0, n_steps, dt, stride, out_u, out_v):  
     u, v = u0.copy(), v0.copy()
     JWT = np.ascontiguousarray(p["JW"].T)
     args = (u, v, p["alpha"], p["beta"], p["gamma"], p["I0"], JWT, p["xr"], p["xim"], p["omega"])
-    args += (codes[0], p["pu"], codes[1], p["pv"], step0, n_steps, dt, stride, out_u, out_v)
+    args += (p["pu"], p["pv"], step0, n_steps, dt, stride, out_u, out_v)
     work = u.shape[0] * n_steps * JWT.size * (4 if rk4 else 1)
     chunks = _split_chunks(u.shape[0], JWT.nbytes)
-    bad = _by_members(_nonlinear_members(bool(rk4), chunks), args, u.shape[0], work)
+    kernel = _nonlinear_members(bool(rk4), chunks, *codes)
+    bad = _by_members(kernel, args, u.shape[0], work)
     return u, v, bad
 
 
@@ -294,11 +296,13 @@ def _matvec_split(mT, x, out, part):  # type: ignore[no-untyped-def]
 
 
 @functools.cache
-def _nonlinear_members(rk4: bool, chunks: int):  # type: ignore[no-untyped-def]
+def _nonlinear_members(rk4: bool, chunks: int, cu: int, cv: int):  # type: ignore[no-untyped-def]
     """The compiled time loop of eqs (1)-(2) for RK4 or forward Euler, with the mat-vecs of a
     single network split by columns into ``chunks`` > 1 ranges for numba's threads, or not
-    (:data:`SPLIT_BYTES`). Both are closure constants, so numba drops the code not taken
-    (forward Euler at N = 10: 0.7 ms of 3 per 10,000 steps saved)."""
+    (:data:`SPLIT_BYTES`), and g_u, g_v given by their :data:`TRANSFER_CODES` ``cu``, ``cv``.
+    All are closure constants, so numba drops the code not taken: forward Euler at N = 10
+    saved 0.7 ms of 3 per 10,000 steps, and a tanh network does not compile the other
+    transfers (0.55 s of a cold first call)."""
     stages = 4 if rk4 else 1
     split = chunks > 1
 
@@ -314,9 +318,7 @@ def _nonlinear_members(rk4: bool, chunks: int):  # type: ignore[no-untyped-def]
         xr,
         xim,
         omega,
-        cu,
         pu,
-        cv,
         pv,
         step0,
         n_steps,
@@ -390,11 +392,15 @@ def _nonlinear_members(rk4: bool, chunks: int):  # type: ignore[no-untyped-def]
                             v[b, i] += dt * kv[0, q, i]
             if (k + 1) % stride == 0:
                 r = (k + 1) // stride - 1
+                # element loops: a slice assignment would compile numba's shape-error
+                # message machinery, 2.4 s of a cold first call
                 for b in range(lo, hi):
                     if out_u.shape[0]:
-                        out_u[r, b] = u[b]
+                        for i in range(n):
+                            out_u[r, b, i] = u[b, i]
                     if out_v.shape[0]:
-                        out_v[r, b] = v[b]
+                        for i in range(n):
+                            out_v[r, b, i] = v[b, i]
                 if not (_all_finite(u, lo, hi) and _all_finite(v, lo, hi)):
                     return k + 1
         return -1
