@@ -169,10 +169,15 @@ def _linear_members(chunks: int):  # type: ignore[no-untyped-def]
                         z[b, i] = new[q, i] + (Gr[b, i] * c2 - Gi[b, i] * s2)
             if (k + 1) % stride == 0:
                 r = (k + 1) // stride - 1
+                # the divergence check: x * 0 is 0 for a finite x and NaN for NaN and +-inf
+                # (LLVM may not fold it to 0 without the nnan flag, which is not set); the sum
+                # vectorises with the copy, where a branch per element did not
+                check = 0.0
                 for b in range(lo, hi):
                     for i in range(m):
                         out[r, b, i] = z[b, i]
-                if not _all_finite(z, lo, hi):
+                        check += z[b, i] * 0.0
+                if check != check:
                     return k + 1
         return -1
 
@@ -394,31 +399,19 @@ def _nonlinear_members(rk4: bool, chunks: int, cu: int, cv: int):  # type: ignor
                 r = (k + 1) // stride - 1
                 # element loops: a slice assignment would compile numba's shape-error
                 # message machinery, 2.4 s of a cold first call
+                check = 0.0  # NaN when any u or v is NaN or infinite, as in _linear_members
                 for b in range(lo, hi):
-                    if out_u.shape[0]:
-                        for i in range(n):
+                    for i in range(n):
+                        if out_u.shape[0]:
                             out_u[r, b, i] = u[b, i]
-                    if out_v.shape[0]:
-                        for i in range(n):
+                        if out_v.shape[0]:
                             out_v[r, b, i] = v[b, i]
-                if not (_all_finite(u, lo, hi) and _all_finite(v, lo, hi)):
+                        check += u[b, i] * 0.0 + v[b, i] * 0.0
+                if check != check:
                     return k + 1
         return -1
 
     return members
-
-
-@numba.njit(cache=True, fastmath=_FAST, error_model="numpy", inline="always")
-def _all_finite(x, lo, hi):  # type: ignore[no-untyped-def]
-    """Whether the rows lo..hi of x are all finite. x * 0 is 0 for a finite x and NaN for NaN
-    and +-inf, so one sum tells, and it vectorises where a branch per element did not (that
-    branch was 5% of the samples in a profile of T3, N = 100, batch 64). LLVM cannot fold
-    x * 0 to 0 without the nnan flag, which is not set."""
-    s = 0.0
-    for b in range(lo, hi):
-        for i in range(x.shape[1]):
-            s += x[b, i] * 0.0
-    return s == s
 
 
 def _by_members(kernel, args, members, work):  # type: ignore[no-untyped-def]
