@@ -381,21 +381,25 @@ def _nonlinear_members(rk4: bool, chunks: int, cu: int, cv: int):  # type: ignor
                         for i in range(n):
                             drive = xr[b, i] * cos2 - xim[b, i] * sin2
                             du = -alpha * xu[i] - beta * gv[q, i] + h[q, i] + I0[i] + drive
-                            ku[s, q, i] = du
-                            kv[s, q, i] = -alpha * xv[i] + gamma * gu[q, i] + h[q, n + i]
-                for q in range(gn):
-                    b = b0 + q
-                    for i in range(n):
-                        if rk4:
+                            dv = -alpha * xv[i] + gamma * gu[q, i] + h[q, n + i]
+                            if rk4:
+                                ku[s, q, i] = du
+                                kv[s, q, i] = dv
+                            else:
+                                # forward Euler steps in this pass (u[b, i] was last read
+                                # just above): no stores to ku, kv and no second pass
+                                u[b, i] += dt * du
+                                v[b, i] += dt * dv
+                if rk4:
+                    for q in range(gn):
+                        b = b0 + q
+                        for i in range(n):
                             u[b, i] += sixth * (
                                 ku[0, q, i] + 2.0 * ku[1, q, i] + 2.0 * ku[2, q, i] + ku[3, q, i]
                             )
                             v[b, i] += sixth * (
                                 kv[0, q, i] + 2.0 * kv[1, q, i] + 2.0 * kv[2, q, i] + kv[3, q, i]
                             )
-                        else:
-                            u[b, i] += dt * ku[0, q, i]
-                            v[b, i] += dt * kv[0, q, i]
             if (k + 1) % stride == 0:
                 r = (k + 1) // stride - 1
                 # element loops: a slice assignment would compile numba's shape-error
