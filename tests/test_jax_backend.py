@@ -200,6 +200,11 @@ def test_auto_backend_follows_the_documented_rules(monkeypatch):
     assert choose(net[300], drive(300, 1)) == "numba"  # float64 (the default)
     assert choose(net[100], drive(100, 64), f32) == "numba"  # batches of smaller networks
     assert choose(net[300], drive(300, 64), f32) == "numba"  # batches of large ones
+    # a batch made by frequencies alone, or by the network's own batch axis
+    sweep = OscillatoryDrive(xi=np.ones(300), frequency=np.linspace(20.0, 60.0, 4))
+    assert choose(net[300], sweep, f32) == "numba"
+    stacked = net[300].with_weights(np.stack([net[300].J] * 2), np.stack([net[300].W] * 2))
+    assert choose(stacked, drive(300, 1), f32) == "numba"
     monkeypatch.setattr(simulate_module.importlib.util, "find_spec", lambda name: None)
     assert choose(net[300], drive(300, 1), f32) == "numba"  # without jax
 

@@ -6,8 +6,9 @@ members are independent: above ``THREADED_WORK`` they are split across numba's t
 each thread running its members' whole time loops.
 
 Transfer functions are those of ``hebbkit.neurons.rate``; their ``f(x, p)`` static methods are
-jitted here and chosen inside the loop by an integer code (:data:`TRANSFER_CODES`), except
-tanh, which is computed in operators (:func:`_vector_tanh`) so that it vectorises.
+jitted here and chosen by an integer code (:data:`TRANSFER_CODES`) that is a constant of each
+compiled kernel, except tanh, which is computed in operators (:func:`_vector_tanh`) so that it
+vectorises.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ _rectified = numba.njit(cache=True)(Rectified.f)
 _sigmoid = numba.njit(cache=True)(Sigmoid.f)
 _piecewise = numba.njit(cache=True)(PiecewiseLinear.f)
 
-# Reassociation lets the dot products vectorise; no nnan/ninf, so isfinite checks stay.
+# Reassociation lets the dot products vectorise; no nnan/ninf, so that NaN and inf survive
+# into the divergence check.
 _FAST = {"reassoc", "contract", "nsz"}
 # Batch members are split across threads above this many multiply-adds per call (~1 ms).
 THREADED_WORK = 2_000_000

@@ -31,6 +31,26 @@ _ltd_rate = register_jitable(VoltageSTDP.ltd_rate)
 _ltp_rate = register_jitable(VoltageSTDP.ltp_rate)
 
 
+# The weight jumps take their parameters as scalars read once by the caller: reading them
+# from p at every synapse cost T4 a third more time under numba (a store to w may alias p).
+@register_jitable
+def _after_post(w, r1, o2, A2, A3, lo, hi, mu):  # type: ignore[no-untyped-def]
+    """w after a postsynaptic spike: w + r1 (A2+ + A3+ o2) F_+(w), clipped to [lo, hi]."""
+    dw = _potentiation(r1, o2, A2, A3)
+    if mu != 0.0:
+        dw *= _factor_plus(w, lo, hi, mu)
+    return min(max(w + dw, lo), hi)
+
+
+@register_jitable
+def _after_pre(w, o1, r2, A2, A3, lo, hi, mu):  # type: ignore[no-untyped-def]
+    """w after a presynaptic spike: w - o1 (A2- + A3- r2) F_-(w), clipped to [lo, hi]."""
+    dw = _depression(o1, r2, A2, A3)
+    if mu != 0.0:
+        dw *= _factor_minus(w, lo, hi, mu)
+    return min(max(w + dw, lo), hi)
+
+
 def synapse_events(
     times: np.ndarray, is_post: np.ndarray, starts: np.ndarray, p: np.ndarray, w0: np.ndarray
 ) -> np.ndarray:
@@ -44,6 +64,8 @@ def synapse_events(
     jump. At equal times the merge order decides; callers put presynaptic spikes first.
     """
     out = np.empty(len(times))
+    a2p, a3p, a2m, a3m = p[sp.A2P], p[sp.A3P], p[sp.A2M], p[sp.A3M]
+    lo, hi, mu = p[sp.W_MIN], p[sp.W_MAX], p[sp.MU]
     for s in range(len(starts) - 1):
         w = float(w0[s])
         r1 = r2 = o1 = o2 = 0.0
@@ -56,19 +78,13 @@ def synapse_events(
             o1 *= math.exp(-h / p[sp.TAU_O1])
             o2 *= math.exp(-h / p[sp.TAU_O2])
             if is_post[n]:
-                dw = _potentiation(r1, o2, p[sp.A2P], p[sp.A3P])
-                if p[sp.MU] != 0.0:
-                    dw *= _factor_plus(w, p[sp.W_MIN], p[sp.W_MAX], p[sp.MU])
-                w = min(max(w + dw, p[sp.W_MIN]), p[sp.W_MAX])
+                w = _after_post(w, r1, o2, a2p, a3p, lo, hi, mu)
                 r1 *= p[sp.KEEP_R_POST]
                 r2 *= p[sp.KEEP_R_POST]
                 o1 = p[sp.KEEP_O_POST] * o1 + 1.0
                 o2 = p[sp.KEEP_O_POST] * o2 + 1.0
             else:
-                dw = _depression(o1, r2, p[sp.A2M], p[sp.A3M])
-                if p[sp.MU] != 0.0:
-                    dw *= _factor_minus(w, p[sp.W_MIN], p[sp.W_MAX], p[sp.MU])
-                w = min(max(w + dw, p[sp.W_MIN]), p[sp.W_MAX])
+                w = _after_pre(w, o1, r2, a2m, a3m, lo, hi, mu)
                 o1 *= p[sp.KEEP_O_PRE]
                 o2 *= p[sp.KEEP_O_PRE]
                 r1 = p[sp.KEEP_R_PRE] * r1 + 1.0
@@ -116,6 +132,7 @@ def run_network(
     """
     tau_m, E_L, V_th, V_reset, ref_steps, E_syn, dt, P_m, P_s, c, cond = nrn
     J = tabs.shape[1] - 1
+    a2p, a3p, a2m, a3m = p[sp.A2P], p[sp.A3P], p[sp.A2M], p[sp.A3M]
     lo, hi, mu = p[sp.W_MIN], p[sp.W_MAX], p[sp.MU]
     n_post, n_pre = w.shape
     spiked = np.zeros(n_post, np.bool_)
@@ -155,10 +172,8 @@ def run_network(
                 j = ids[n]
             for i in range(i_lo, i_hi):
                 g[i] += w[i, j]
-                dw = _depression(X[2, i, j] * i_o1, X[1, i, j] * i_r2, p[sp.A2M], p[sp.A3M])
-                if mu != 0.0:
-                    dw = dw * _factor_minus(w[i, j], lo, hi, mu)
-                w[i, j] = min(max(w[i, j] + dw, lo), hi)
+                o1, r2 = X[2, i, j] * i_o1, X[1, i, j] * i_r2
+                w[i, j] = _after_pre(w[i, j], o1, r2, a2m, a3m, lo, hi, mu)
                 X[2, i, j] *= p[sp.KEEP_O_PRE]
                 X[3, i, j] *= p[sp.KEEP_O_PRE]
                 X[0, i, j] = p[sp.KEEP_R_PRE] * X[0, i, j] + tabs[0, m]
@@ -168,10 +183,8 @@ def run_network(
         for i in range(n_post):
             if spiked[i]:
                 for j in range(n_pre):
-                    dw = _potentiation(X[0, i, j] * i_r1, X[3, i, j] * i_o2, p[sp.A2P], p[sp.A3P])
-                    if mu != 0.0:
-                        dw = dw * _factor_plus(w[i, j], lo, hi, mu)
-                    w[i, j] = min(max(w[i, j] + dw, lo), hi)
+                    r1, o2 = X[0, i, j] * i_r1, X[3, i, j] * i_o2
+                    w[i, j] = _after_post(w[i, j], r1, o2, a2p, a3p, lo, hi, mu)
                     X[0, i, j] *= p[sp.KEEP_R_POST]
                     X[1, i, j] *= p[sp.KEEP_R_POST]
                     X[2, i, j] = p[sp.KEEP_O_POST] * X[2, i, j] + tabs[2, m]
