@@ -133,16 +133,16 @@ def _replace(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
 
 
-# PNG resolution: 5 x 4 inch figures come out 550 x 440 pixels, legible at their 7-10 pt text.
-FIGURE_DPI = 110
-
-
 def write_result(result: Any, out: str | os.PathLike[str], provenance: dict[str, Any]) -> Path:
     """Write an experiment's result to the directory ``out``, all or nothing.
 
     ``out`` gets ``<name>.nc`` for each dataset (with ``provenance`` in its attributes), a
-    ``<name>.png`` for each figure, ``metrics.json`` and ``provenance.json``.
+    ``<name>.png`` for each figure (a :class:`hebbkit.plots.Plot` or a matplotlib Figure),
+    ``metrics.json`` and ``provenance.json``. The data go first: Plots being drawn in a helper
+    process (:func:`hebbkit.plots.drawn_by`) are finished meanwhile.
     """
+    from .plots import DPI
+
     out = Path(out)
     with atomic_dir(out) as tmp:
         for name, ds in result.data.items():
@@ -150,7 +150,7 @@ def write_result(result: Any, out: str | os.PathLike[str], provenance: dict[str,
             ds.attrs.update({"provenance": json.dumps(provenance, default=_jsonable)})
             save(ds, tmp / f"{name}.nc")
         for name, fig in result.figures.items():
-            fig.savefig(tmp / f"{name}.png", dpi=FIGURE_DPI)
+            fig.savefig(tmp / f"{name}.png", dpi=DPI)
         write_json(result.metrics, tmp / "metrics.json")
         write_json(provenance, tmp / "provenance.json")
     return out

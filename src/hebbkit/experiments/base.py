@@ -31,7 +31,7 @@ class Result:
     """What an experiment returns: datasets to save, figures to render, metrics to check."""
 
     data: dict[str, Any]  # name -> xarray.Dataset
-    figures: dict[str, Any]  # name -> matplotlib Figure
+    figures: dict[str, Any]  # name -> hebbkit.plots.Plot (drawn when saved: .figure(), .savefig())
     metrics: dict[str, Any]  # JSON-able numbers a reader would check
 
 

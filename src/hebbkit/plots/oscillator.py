@@ -1,4 +1,4 @@
-"""Figures of the oscillatory network (Scarpetta, Li & Hertz 2001, Figs 2-3): arrays in, Figure out.
+"""Figures of the oscillatory network (Scarpetta, Li & Hertz 2001, Figs 2-3): arrays in, Plot out.
 
 Conventions of the paper: circles are the nonlinear simulation, stars the linear simulation and
 the dotted line the analytic prediction (eq 10). Responses that are not locked to the drive
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import new_figure
+from . import new_figure, plot
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -23,6 +23,7 @@ def _nonlinear(ax: Any, x: np.ndarray, y: np.ndarray, locked: np.ndarray) -> Non
         ax.plot(x[~locked], y[~locked], "o", color="0.6", label="nonlinear, not locked to drive")
 
 
+@plot
 def frequency_tuning(
     f_analytic: np.ndarray,
     amp_analytic: np.ndarray,
@@ -44,6 +45,7 @@ def frequency_tuning(
     return fig
 
 
+@plot
 def overlap_tuning(
     overlap: np.ndarray,
     amp_analytic: np.ndarray,
@@ -63,6 +65,7 @@ def overlap_tuning(
     return fig
 
 
+@plot
 def angle_map(
     input_deg: np.ndarray,
     output_linear: np.ndarray,
@@ -86,6 +89,7 @@ def angle_map(
     return fig
 
 
+@plot
 def unit_traces(
     t_ms: np.ndarray,
     traces: dict[str, np.ndarray],
@@ -93,14 +97,22 @@ def unit_traces(
     analytic: dict[str, np.ndarray],
 ) -> Figure:
     """Fig 3: u of a few units (rows) under each drive (columns); traces[col] is (T, units)."""
+    from matplotlib.ticker import MaxNLocator, NullLocator
+
     cols = list(traces)
     fig = new_figure(figsize=(2.6 * len(cols), 1.6 * len(units)))
-    axes = fig.subplots(len(units), len(cols), sharex=True, sharey=True, squeeze=False)
+    axes = fig.subplots(len(units), len(cols), squeeze=False)
+    top = 1.1 * max(float(np.max(np.abs(traces[name]))) for name in cols)
     for c, name in enumerate(cols):
         for r, unit in enumerate(units):
             ax = axes[r, c]
             ax.plot(t_ms, traces[name][:, r], lw=0.8, color="C1")
             ax.plot(t_ms, analytic[name][:, r], ":", lw=0.8, color="k")
+            ax.set(xlim=(t_ms[0], t_ms[-1]), ylim=(-top, top))
+            # the paper's 3 ticks a side, on the outer panels only (ticks are most of the
+            # drawing time of a 12-panel figure)
+            ax.xaxis.set_major_locator(MaxNLocator(3) if r == len(units) - 1 else NullLocator())
+            ax.yaxis.set_major_locator(MaxNLocator(3) if c == 0 else NullLocator())
             if c == 0:
                 ax.set_ylabel(f"u{unit + 1}")
             if r == 0:
@@ -111,6 +123,7 @@ def unit_traces(
     return fig
 
 
+@plot
 def capacity(curves: dict[str, tuple[np.ndarray, np.ndarray]], threshold: float) -> Figure:
     """Worst recall overlap among the P stored patterns against P; one line per (N, mode)."""
     fig = new_figure(figsize=(5.5, 4))
@@ -129,6 +142,7 @@ def capacity(curves: dict[str, tuple[np.ndarray, np.ndarray]], threshold: float)
     return fig
 
 
+@plot
 def angle_maps(input_deg: np.ndarray, outputs: dict[str, np.ndarray]) -> Figure:
     """Fig 2C for several activation functions: output angle against input angle (deg)."""
     fig = new_figure(figsize=(5, 4))
@@ -148,6 +162,7 @@ def angle_maps(input_deg: np.ndarray, outputs: dict[str, np.ndarray]) -> Figure:
     return fig
 
 
+@plot
 def tuning_sweep(ds: Any) -> Figure:
     """A tuning-sweep result (dims n_patterns, a1, drive_hz): one panel per pattern count,
     simulated amplitude (markers) and eq (10) (lines) against drive frequency, one colour per a1."""

@@ -1,4 +1,4 @@
-"""Figures of the rate-rule experiments: arrays in, matplotlib Figure out."""
+"""Figures of the rate-rule experiments: arrays in, :class:`~hebbkit.plots.Plot` out."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import new_figure
+from . import new_figure, plot
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+@plot
 def pca_figure(
     time: np.ndarray, cosines: Mapping[str, np.ndarray], threshold: float | None = None
 ) -> Figure:
@@ -35,6 +36,7 @@ def pca_figure(
     return fig
 
 
+@plot
 def norms_figure(time: np.ndarray, norms: Mapping[str, np.ndarray]) -> Figure:
     """|w_i| over time for each rule (Oja-type rules converge to 1)."""
     fig = new_figure(figsize=(5.0, 3.2), layout="constrained")
@@ -48,6 +50,7 @@ def norms_figure(time: np.ndarray, norms: Mapping[str, np.ndarray]) -> Figure:
     return fig
 
 
+@plot
 def bcm_figure(time: np.ndarray, responses: np.ndarray, fixed_point: float) -> Figure:
     """Left: each output's response to each prototype over time; right: the final matrix.
 
@@ -71,6 +74,7 @@ def bcm_figure(time: np.ndarray, responses: np.ndarray, fixed_point: float) -> F
     return fig
 
 
+@plot
 def bounds_figure(
     time: np.ndarray, weights: Mapping[str, np.ndarray], closed: Mapping[str, np.ndarray]
 ) -> Figure:
@@ -86,6 +90,7 @@ def bounds_figure(
     return fig
 
 
+@plot
 def covariance_figure(rho: np.ndarray, dw: np.ndarray, predicted: np.ndarray) -> Figure:
     """Weight change of each synapse against the correlation of its input with the output."""
     fig = new_figure(figsize=(4.5, 3.4), layout="constrained")

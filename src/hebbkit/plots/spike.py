@@ -1,5 +1,5 @@
 """Figures of spike-timing plasticity: the STDP window, weight histograms over time, and
-weight change against pairing frequency with data points. Arrays in, Figure out."""
+weight change against pairing frequency with data points. Arrays in, Plot out."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import new_figure
+from . import new_figure, plot
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+@plot
 def window_figure(lag_ms: Any, curves: Mapping[str, Any], *, title: str = "") -> Figure:
     """Weight change against lag t_post - t_pre (ms), one line per named curve."""
     fig = new_figure(figsize=(6, 4))
@@ -30,6 +31,7 @@ def window_figure(lag_ms: Any, curves: Mapping[str, Any], *, title: str = "") ->
     return fig
 
 
+@plot
 def histograms_figure(
     time_s: Any, weights: Mapping[str, Any], *, w_max: float, bins: int = 40
 ) -> Figure:
@@ -60,6 +62,7 @@ def histograms_figure(
     return fig
 
 
+@plot
 def frequency_figure(
     frequency_hz: Any,
     curves: Mapping[str, tuple[Any, Any]],
