@@ -173,6 +173,24 @@ def test_chunks_and_continuation_are_identical(backend):
     np.testing.assert_allclose(rest.time.values, whole.time.values[50:], rtol=1e-12)
 
 
+def test_records_from_a_start_time_are_those_of_the_whole_run(backend):
+    # Record.start runs the transient as an unrecorded piece and continues from its state:
+    # the records kept must be exactly the whole run's records at t >= start.
+    net, drive = _bcm_setup()
+    rule = R.BCM(eta=0.05, nu0=1.0, tau_theta=0.2)
+    kw = dict(dt=0.01, backend=backend, seed=5, t_stop=30.0)
+    whole = simulate(net, rule, drive, record=Record(every=0.5), **kw)
+    late = simulate(net, rule, drive, record=Record(every=0.5, start=12.2), **kw)
+    keep = whole.time.values >= 12.2
+    assert late.time.values[0] == pytest.approx(12.5)
+    np.testing.assert_allclose(late.time.values, whole.time.values[keep], rtol=1e-12)
+    for name in ("w", "theta"):
+        assert np.array_equal(late[name].values, whole[name].values[keep])
+    assert np.array_equal(late.w_final.values, whole.w_final.values)
+    with pytest.raises(ParameterError, match="Record.start: must be <= t_stop"):
+        simulate(net, rule, drive, record=Record(every=0.5, start=30.2), **kw)
+
+
 def test_batch_members_equal_single_runs(backend):
     net, drive = _bcm_setup(batch=3, shared=True)
     rules = [R.BCM(eta=e, nu0=1.0, tau_theta=0.2) for e in (0.01, 0.03, 0.05)]

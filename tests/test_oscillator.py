@@ -341,6 +341,21 @@ def test_chunked_run_is_identical(stored, kind, backend):
     np.testing.assert_array_equal(one.u_final.values, three.u_final.values)
 
 
+@pytest.mark.parametrize("kind", ["linear", "nonlinear"])
+def test_records_from_a_start_time_are_those_of_the_whole_run(stored, kind, backend):
+    net, _, xi = stored
+    if kind == "nonlinear":
+        net = nonlinear_network(net, Linear(gain=0.5, offset=0.1), Linear(), 1.0)
+    drive = OscillatoryDrive(xi=xi[:2], frequency=[41.0, 50.0])
+    kw = dict(t_stop=0.06, dt=2e-4, backend=backend)
+    whole = simulate(net, None, drive, record=Record(every=1e-3), **kw)
+    late = simulate(net, None, drive, record=Record(every=1e-3, start=0.04), **kw)
+    keep = whole.time.values >= 0.04 - 1e-12
+    np.testing.assert_array_equal(late.u.values, whole.u.values[keep])
+    np.testing.assert_allclose(late.time.values, whole.time.values[keep], rtol=1e-12)
+    np.testing.assert_array_equal(late.u_final.values, whole.u_final.values)
+
+
 def test_nonlinear_fixed_point_and_linearisation(stored):
     net, _, _ = stored
     g_u = PiecewiseLinear(knots=(0.0, 1.05, 1.8), values=(0.0, 0.525, 0.945))

@@ -31,8 +31,11 @@ def small_net(synapse="conductance", n_post=3):
     return SpikingFeedForward(n_pre=40, n_post=n_post, neuron=neuron, w_init=(0.05, 0.1))
 
 
+WSV = ("v", "w", "spike_count")
+
+
 def run(rule, backend, t_stop=0.3, chunks=1, synapse="conductance", record=None, rate=40.0):
-    record = record or Record(every=0.01, vars=("v", "w", "spike_count"))
+    record = record or Record(every=0.01, vars=WSV)
     w_init = (0.004, 0.008) if synapse == "current" else (0.05, 0.1)
     net = small_net(synapse)
     net = SpikingFeedForward(n_pre=40, n_post=3, neuron=net.neuron, w_init=w_init)
@@ -91,6 +94,17 @@ def test_spiking_chunks_are_identical_to_one_piece(backend):
     for name in ("w", "v", "spike_count"):
         np.testing.assert_array_equal(three[name].values, one[name].values)
     np.testing.assert_array_equal(three.traces_final.values, one.traces_final.values)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_spiking_records_from_a_start_time_are_those_of_the_whole_run(backend):
+    rule = TripletSTDP.preset("visual_cortex_all_to_all_full", w_max=0.15)
+    whole = run(rule, backend, t_stop=0.4)
+    late = run(rule, backend, t_stop=0.4, record=Record(every=0.01, vars=WSV, start=0.25))
+    keep = whole.time.values >= 0.25 - 1e-12
+    for name in WSV:
+        np.testing.assert_array_equal(late[name].values, whole[name].values[keep])
+    np.testing.assert_array_equal(late.traces_final.values, whole.traces_final.values)
 
 
 def test_spiking_continues_across_trace_rebase():

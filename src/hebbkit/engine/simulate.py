@@ -58,7 +58,8 @@ def simulate(
         Time step in seconds, 0 < dt <= t_stop. Each network also checks it against its
         shortest time constant.
     record : Record
-        What to save and how often; by default the network's default variables at every step.
+        What to save, how often and from when; by default the network's default variables at
+        every step.
     backend : {"numpy", "numba", "jax", "auto"}
         ``numpy`` is the readable specification; ``numba`` compiles the whole time loop;
         ``jax`` scans it with batched matrix products; ``auto`` picks per workload
@@ -112,24 +113,32 @@ def simulate(
     if abs(n_steps * dt - t_stop) > 1e-9 * t_stop:
         raise ParameterError("simulate.t_stop", f"must be a whole multiple of dt={dt!r} s", t_stop)
     stride = record.stride(dt)
-    pieces = _chunk_steps(n_steps, stride, chunks)
+    skipped = record.skipped(dt, n_steps)
+    pieces = _chunk_steps(n_steps - skipped, stride, chunks)
     progress = Progress() if progress is None else progress
     parts = []
     state = initial
-    for steps in progress.track(pieces, f"simulating {kind_name}", total=len(pieces)):
+    # before Record.start, one piece whose single record is dropped
+    unkept = Record(every=skipped * dt, vars=record.vars) if skipped else None
+    steps_of = [skipped, *pieces] if skipped else pieces
+    for index, steps in enumerate(
+        progress.track(steps_of, f"simulating {kind_name}", total=len(steps_of))
+    ):
+        kept = unkept is None or index > 0
         state = kind.run(
             network,
             rule,
             drive,
             n_steps=steps,
             dt=dt,
-            record=record,
+            record=record if kept else unkept,
             backend=backend,
             seed=seed,
             initial=state,
             dtype=dtype,
         )
-        parts.append(state)
+        if kept:
+            parts.append(state)
     ds = parts[0] if len(parts) == 1 else _joined(parts)
     ds.attrs.update(provenance(backend=backend, seed=seed, dtype=dtype, dt=dt, t_stop=t_stop))
     ds.attrs["backend_requested"] = requested

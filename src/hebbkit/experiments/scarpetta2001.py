@@ -18,6 +18,7 @@ from pydantic import Field
 
 from .._progress import Progress
 from ..engine.oscillator import time_domain_weights
+from ..engine.record import Record
 from ..engine.simulate import simulate
 from ..errors import ParameterError
 from ..networks.oscillator import (
@@ -209,10 +210,26 @@ def _responses(
     drive = OscillatoryDrive(xi=xi, frequency=freq)
     omega = 2 * math.pi * freq
     t_lin = sim.settle_linear + sim.window
-    ds = simulate(linear, None, drive, t_stop=t_lin, dt=sim.dt_linear, backend=config.backend)
+    ds = simulate(
+        linear,
+        None,
+        drive,
+        t_stop=t_lin,
+        dt=sim.dt_linear,
+        record=Record(start=sim.settle_linear),
+        backend=config.backend,
+    )
     u_lin, _ = drive_components(ds.time.values, ds.u.values, omega, sim.settle_linear)
     t_nl = sim.settle + sim.window
-    ds = simulate(nonlinear, None, drive, t_stop=t_nl, dt=sim.dt_nonlinear, backend=config.backend)
+    ds = simulate(
+        nonlinear,
+        None,
+        drive,
+        t_stop=t_nl,
+        dt=sim.dt_nonlinear,
+        record=Record(start=sim.settle),
+        backend=config.backend,
+    )
     u_star = nonlinear.fixed_point()[0]
     u_nl, lock = drive_components(ds.time.values, ds.u.values - u_star, omega, sim.settle)
     return {"linear": u_lin, "nonlinear": u_nl, "lock": lock}
