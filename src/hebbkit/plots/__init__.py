@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from matplotlib.figure import Figure
 
-P = ParamSpec("P")
+_P = ParamSpec("_P")
 
 # PNG resolution: 5 x 4 inch figures come out 550 x 440 pixels, legible at their 7-10 pt text.
 DPI = 110
@@ -70,11 +70,11 @@ class Plot:
         self.figure().savefig(path, **kwargs)
 
 
-def plot(function: Callable[P, Figure]) -> Callable[P, Plot]:
+def plot(function: Callable[_P, Figure]) -> Callable[_P, Plot]:
     """Make a figure function return a :class:`Plot` of itself, drawn when it is saved."""
 
     @functools.wraps(function)
-    def deferred(*args: P.args, **kwargs: P.kwargs) -> Plot:
+    def deferred(*args: _P.args, **kwargs: _P.kwargs) -> Plot:
         return Plot(deferred, args, kwargs)
 
     return deferred
