@@ -299,8 +299,9 @@ def _drawing_pool() -> contextlib.AbstractContextManager[Executor | None]:
 
     from .plots import warm_up
 
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    pool.submit(warm_up)
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(1, mp_context=spawn, initializer=warm_up)
+    pool.submit(os.getpid)  # a first task starts the helper now, not at the first figure
     return pool
 
 

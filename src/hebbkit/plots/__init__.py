@@ -111,11 +111,14 @@ def new_figure(**kwargs: Any) -> Figure:
 
 
 def warm_up() -> None:
-    """Load matplotlib and its fonts by drawing a small figure: the start of a helper process
-    that is to draw figures soon (the CLI's). The process then exits without collecting what
-    it loaded (``gc.freeze``: 0.1 s saved at its exit)."""
+    """Start a helper process that is to draw figures soon (the CLI's): load matplotlib and
+    its fonts by drawing a small figure. The helper ignores Ctrl-C (the main process ends it)
+    and exits without collecting what it loaded (``gc.freeze``: 0.1 s saved at its exit)."""
     import gc
     import io
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     fig = new_figure(figsize=(1, 1))
     fig.add_subplot().set(title="t", xlabel="x")
