@@ -3,13 +3,15 @@
 import multiprocessing
 import os
 import pickle
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
 
 from hebbkit import store
-from hebbkit.experiments import Result
+from hebbkit.experiments import Progress, Result, get_experiment
 from hebbkit.plots import DPI, Plot, drawn_by
 from hebbkit.plots.oscillator import frequency_tuning, unit_traces
 
@@ -73,3 +75,22 @@ def test_plots_are_drawn_here_when_the_helper_process_dies(tmp_path):
         here[name].savefig(tmp_path / f"{name}_here.png", dpi=DPI)
         drawn = (tmp_path / f"{name}_there.png").read_bytes()
         assert drawn == (tmp_path / f"{name}_here.png").read_bytes()
+
+
+def test_figures_the_cli_draws_in_its_helper_equal_figures_drawn_here(tmp_path):
+    # A fresh interpreter, as a user's: matplotlib is not loaded there, so `hebbkit run`
+    # draws the figures in its helper process (on a machine with 2 or more cores).
+    out = tmp_path / "cli"
+    done = subprocess.run(
+        [sys.executable, "-m", "hebbkit", "run", "pfister2006", "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    exp = get_experiment("pfister2006")
+    result = exp.run(exp.config(quick=True), Progress())
+    assert result.figures
+    for name, plot in result.figures.items():
+        plot.savefig(tmp_path / f"{name}.png", dpi=DPI)
+        assert (out / f"{name}.png").read_bytes() == (tmp_path / f"{name}.png").read_bytes()

@@ -251,6 +251,7 @@ def _run(
     from . import config as cfg
     from .errors import ParameterError
     from .experiments import get_experiment, names
+    from .plots import drawn_by
 
     exp = get_experiment(name)
     if paper_only and exp.paper is None:
@@ -266,8 +267,6 @@ def _run(
     source = str(config_file) if config_file else "config"
     config = cfg.build(exp.config, cfg.with_overrides(data, overrides), source)
     out = out or Path("results") / name
-    from .plots import drawn_by
-
     # the config is valid: start the helper that draws, which loads matplotlib meanwhile
     with _drawing_pool() as pool, drawn_by(pool):
         from ._progress import RichProgress
@@ -295,13 +294,17 @@ def _drawing_pool() -> contextlib.AbstractContextManager[Executor | None]:
     if (os.cpu_count() or 1) < 2 or threads() == 1 or "matplotlib" in sys.modules:
         return contextlib.nullcontext()
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 
     from .plots import warm_up
 
     spawn = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(1, mp_context=spawn, initializer=warm_up)
-    pool.submit(os.getpid)  # a first task starts the helper now, not at the first figure
+    try:
+        pool.submit(os.getpid)  # a first task starts the helper now, not at the first figure
+    except (OSError, BrokenExecutor):  # no process could start: draw here
+        pool.shutdown(wait=False)
+        return contextlib.nullcontext()
     return pool
 
 
