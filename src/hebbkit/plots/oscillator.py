@@ -108,10 +108,10 @@ def unit_traces(
             ax = axes[r, c]
             ax.plot(t_ms, traces[name][:, r], lw=0.8, color="C1")
             ax.plot(t_ms, analytic[name][:, r], ":", lw=0.8, color="k")
-            ax.set(xlim=(t_ms[0], t_ms[-1]), ylim=(-top, top))
+            ax.set(xlim=(0.0, t_ms[-1]), ylim=(-top, top))
             # the paper's 3 ticks a side, on the outer panels only (ticks are most of the
             # drawing time of a 12-panel figure)
-            ax.xaxis.set_major_locator(MaxNLocator(3) if r == len(units) - 1 else NullLocator())
+            ax.xaxis.set_major_locator(MaxNLocator(2) if r == len(units) - 1 else NullLocator())
             ax.yaxis.set_major_locator(MaxNLocator(3) if c == 0 else NullLocator())
             if c == 0:
                 ax.set_ylabel(f"u{unit + 1}")
