@@ -250,3 +250,20 @@ def test_registry_holds_every_rule_class():
         and obj not in (R.RateRule, R.Composed)
     }
     assert exported == set(R.RATE_RULES.values())
+
+
+def test_affine_form_is_the_rule():
+    # RateRule.affine (used by the compiled engine to step two samples per pass) must be dw
+    # written as alpha w + beta x, for every rule that declares it; rounding only.
+    rng = np.random.default_rng(3)
+    w, x, y, a, b = rng.uniform(-2.0, 2.0, (5, 1000))
+    declared = [
+        cls for cls in vars(R).values() if isinstance(cls, type) and getattr(cls, "affine", None)
+    ]
+    assert {c.__name__ for c in declared} == {"Hebb", "Oja", "BCM", "BCMFixed"}
+    for cls in declared:
+        p = np.array(cls().dw_params() + (0.0,) * (6 - len(cls.dw_fields))) + 0.37
+        alpha, beta = cls.affine(y, a, p)
+        np.testing.assert_allclose(
+            alpha * w + beta * x, cls.dw(w, x, y, a, b, p), rtol=1e-13, atol=1e-13
+        )

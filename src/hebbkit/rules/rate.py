@@ -76,6 +76,11 @@ class RateRule(AbstractRateRule):
         """The value the post state a_i relaxes to."""
         return y
 
+    # A rule whose dw is alpha(y, a, p) w + beta(y, a, p) x (Hebb, Oja, BCM) also defines
+    # ``affine(y, a, p) -> (alpha, beta)``: the compiled engine then steps two samples per pass
+    # over a row (``engine/_numba/feedforward.py``).
+    affine: ClassVar[Any] = None
+
 
 @frozen
 class Taylor(RateRule):
@@ -132,6 +137,10 @@ class Hebb(RateRule):
     @staticmethod
     def dw(w: Any, x: Any, y: Any, a: Any, b: Any, p: Any) -> Any:
         return p[0] * y * x
+
+    @staticmethod
+    def affine(y: Any, a: Any, p: Any) -> Any:
+        return 0.0 * y, p[0] * y
 
 
 @frozen
@@ -193,6 +202,10 @@ class Oja(RateRule):
     @staticmethod
     def dw(w: Any, x: Any, y: Any, a: Any, b: Any, p: Any) -> Any:
         return p[0] * (y * x - w * y * y)
+
+    @staticmethod
+    def affine(y: Any, a: Any, p: Any) -> Any:
+        return -p[0] * y * y, p[0] * y
 
 
 @frozen
@@ -282,6 +295,10 @@ class BCM(RateRule):
         return p[0] * y * (y - a) * x
 
     @staticmethod
+    def affine(y: Any, a: Any, p: Any) -> Any:
+        return 0.0 * y, p[0] * y * (y - a)
+
+    @staticmethod
     def post_target(y: Any, p: Any) -> Any:
         return y * y / p[1]
 
@@ -307,6 +324,10 @@ class BCMFixed(RateRule):
     @staticmethod
     def dw(w: Any, x: Any, y: Any, a: Any, b: Any, p: Any) -> Any:
         return p[0] * y * (y - p[1]) * x
+
+    @staticmethod
+    def affine(y: Any, a: Any, p: Any) -> Any:
+        return 0.0 * y, p[0] * y * (y - p[1])
 
 
 @frozen
