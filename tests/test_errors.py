@@ -19,6 +19,7 @@ def _registered() -> list[tuple[type, dict]]:
     import numpy as np
 
     from hebbkit import drives
+    from hebbkit.engine import Record
     from hebbkit.networks.feedforward import FeedForward
     from hebbkit.networks.oscillator import Imprint, LinearOscillator, Oscillator, OscillatoryDrive
     from hebbkit.networks.spiking import SpikingFeedForward
@@ -57,6 +58,7 @@ def _registered() -> list[tuple[type, dict]]:
         spiking.PoissonInput,
         spiking.AdExClopath,
         drives.ConstantRates,
+        Record,
     ]
     return [(cls, needs.get(cls, {})) for cls in dict.fromkeys(classes) if cls is not type(None)]
 
