@@ -116,29 +116,28 @@ def simulate(
     skipped = record.skipped(dt, n_steps)
     pieces = _chunk_steps(n_steps - skipped, stride, chunks)
     progress = Progress() if progress is None else progress
-    parts = []
-    state = initial
-    # before Record.start, one piece whose single record is dropped
-    unkept = Record(every=skipped * dt, vars=record.vars) if skipped else None
-    steps_of = [skipped, *pieces] if skipped else pieces
-    for index, steps in enumerate(
-        progress.track(steps_of, f"simulating {kind_name}", total=len(steps_of))
-    ):
-        kept = unkept is None or index > 0
-        state = kind.run(
+
+    def advance(state: xr.Dataset | None, steps: int, record: Record) -> xr.Dataset:
+        return kind.run(
             network,
             rule,
             drive,
             n_steps=steps,
             dt=dt,
-            record=record if kept else unkept,
+            record=record,
             backend=backend,
             seed=seed,
             initial=state,
             dtype=dtype,
         )
-        if kept:
-            parts.append(state)
+
+    state = initial
+    if skipped:  # the transient before Record.start: one piece, its single record dropped
+        state = advance(state, skipped, Record(every=skipped * dt, vars=record.vars))
+    parts = []
+    for steps in progress.track(pieces, f"simulating {kind_name}", total=len(pieces)):
+        state = advance(state, steps, record)
+        parts.append(state)
     ds = parts[0] if len(parts) == 1 else _joined(parts)
     ds.attrs.update(provenance(backend=backend, seed=seed, dtype=dtype, dt=dt, t_stop=t_stop))
     ds.attrs["backend_requested"] = requested

@@ -166,7 +166,7 @@ def _bcm_simulate(cfgs: list[BCMConfig], data: np.ndarray, w0: np.ndarray) -> xr
     )
 
 
-def _bcm_result(cfg: BCMConfig, ds: xr.Dataset, protos: np.ndarray, figures: bool) -> Result:
+def _bcm_result(cfg: BCMConfig, ds: xr.Dataset, protos: np.ndarray) -> Result:
     k = cfg.prototypes
     responses = np.einsum("kj,tij->tki", protos, ds.w.values)  # (time, prototype, output)
     ds["response"] = xr.Variable(("time", "prototype", "post"), responses, {"units": "Hz"})
@@ -184,22 +184,22 @@ def _bcm_result(cfg: BCMConfig, ds: xr.Dataset, protos: np.ndarray, figures: boo
         "preferred_prototype": late.argmax(axis=0).tolist(),
         "theta_final": ds.theta_final.values.tolist(),
     }
-    drawn = {"responses": bcm_figure(ds.time.values, responses, fixed_point)} if figures else {}
-    return Result(data={"bcm": ds}, figures=drawn, metrics=metrics)
+    figures = {"responses": bcm_figure(ds.time.values, responses, fixed_point)}
+    return Result(data={"bcm": ds}, figures=figures, metrics=metrics)
 
 
 def run_bcm(cfg: BCMConfig, progress: Progress) -> Result:
     # quick changes nothing: the full run already takes a few tenths of a second
     protos, data, w0 = _bcm_inputs(cfg)
     ds = _bcm_simulate([cfg], data[None], w0[None]).isel(batch=0)
-    return _bcm_result(cfg, ds, protos, figures=True)
+    return _bcm_result(cfg, ds, protos)
 
 
 def run_bcm_batch(cfgs: list[BCMConfig], progress: Progress) -> list[Result]:
     """Many configurations as batched simulations, one per group of equal sizes.
 
     Member m gets exactly the inputs and initial weights ``run_bcm`` would draw for its seed,
-    so each result equals the single run's (figures are left to ``run_bcm``).
+    so each result equals the single run's.
     """
     sizes = ("prototypes", "block", "n_post", "samples", "dt", "backend")
     groups: dict[tuple[object, ...], list[int]] = {}
@@ -214,7 +214,7 @@ def run_bcm_batch(cfgs: list[BCMConfig], progress: Progress) -> list[Result]:
             np.stack([w for _, _, w in inputs]),
         )
         for m, i in enumerate(members):
-            results[i] = _bcm_result(cfgs[i], ds.isel(batch=m), inputs[m][0], figures=False)
+            results[i] = _bcm_result(cfgs[i], ds.isel(batch=m), inputs[m][0])
     return [r for r in results if r is not None]
 
 

@@ -209,27 +209,22 @@ def _responses(
         sim = sim.model_copy(update=quick)
     drive = OscillatoryDrive(xi=xi, frequency=freq)
     omega = 2 * math.pi * freq
-    t_lin = sim.settle_linear + sim.window
-    ds = simulate(
-        linear,
-        None,
-        drive,
-        t_stop=t_lin,
-        dt=sim.dt_linear,
-        record=Record(start=sim.settle_linear),
-        backend=config.backend,
-    )
+
+    def recorded(network: Any, settle: float, dt: float) -> Any:
+        """The run's records after the transient ``settle`` (s)."""
+        return simulate(
+            network,
+            None,
+            drive,
+            t_stop=settle + sim.window,
+            dt=dt,
+            record=Record(start=settle),
+            backend=config.backend,
+        )
+
+    ds = recorded(linear, sim.settle_linear, sim.dt_linear)
     u_lin, _ = drive_components(ds.time.values, ds.u.values, omega, sim.settle_linear)
-    t_nl = sim.settle + sim.window
-    ds = simulate(
-        nonlinear,
-        None,
-        drive,
-        t_stop=t_nl,
-        dt=sim.dt_nonlinear,
-        record=Record(start=sim.settle),
-        backend=config.backend,
-    )
+    ds = recorded(nonlinear, sim.settle, sim.dt_nonlinear)
     u_star = nonlinear.fixed_point()[0]
     u_nl, lock = drive_components(ds.time.values, ds.u.values - u_star, omega, sim.settle)
     return {"linear": u_lin, "nonlinear": u_nl, "lock": lock}

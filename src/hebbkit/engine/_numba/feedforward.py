@@ -100,11 +100,9 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
         )
         # y, the inputs to the first pass's two samples (then the next pass's), x_k . x_{k+1},
         # two rows' coefficients
-        first = p.X[:, : min(2, n)]
-        inputs = np.einsum("mij,mkj->kmi", p.W, first if len(first) > 1 else first[[0] * members])
-        inputs = np.repeat(inputs, blocks, axis=1)
-        second = inputs[1] if n > 1 else inputs[0]
-        work = (scratch(n_post), inputs[0].copy(), second.copy(), scratch(samples_per_chunk))
+        first = np.broadcast_to(p.X[:, :2], (members, min(2, n), n_pre))
+        inputs = np.repeat(np.einsum("mij,mkj->kmi", p.W, first), blocks, axis=1)
+        work = (scratch(n_post), inputs[0].copy(), inputs[-1].copy(), scratch(samples_per_chunk))
         args = (p.W, p.A, p.Bs, p.X, P, p.K, p.TP, *shared, *work, scratch(6))
     else:
         step = kernel(
