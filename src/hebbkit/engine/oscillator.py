@@ -56,14 +56,19 @@ def run(
     ftype = np.float32 if dtype == "float32" else np.float64
     u, v, step0 = _start(network, initial, xi.shape[0])
     n_rec = n_steps // stride
-    shape = (n_rec, xi.shape[0], n)
-    out_u = np.empty(shape if "u" in names else (0, 1, 1), dtype=ftype)
-    out_v = np.empty(shape if "v" in names else (0, 1, 1), dtype=ftype)
     if isinstance(network, LinearOscillator):
+        # the kernel records the wanted columns of z = (u, v); u and v are views of them
+        first = 0 if "u" in names else n
+        out = np.empty((n_rec, xi.shape[0], n * len(names)), dtype=ftype)
         u, v, bad = _run_linear(
-            network, xi, omega, u, v, step0, n_steps, dt, stride, out_u, out_v, backend, ftype
+            network, xi, omega, u, v, step0, n_steps, dt, stride, out, first, backend, ftype
         )
+        out_u = out[..., :n] if "u" in names else out[:0]
+        out_v = out[..., -n:] if "v" in names else out[:0]
     elif isinstance(network, Oscillator):
+        shape = (n_rec, xi.shape[0], n)
+        out_u = np.empty(shape if "u" in names else (0, 1, 1), dtype=ftype)
+        out_v = np.empty(shape if "v" in names else (0, 1, 1), dtype=ftype)
         _check_dt(network, dt, omega)
         u, v, bad = _run_nonlinear(
             network, xi, omega, u, v, step0, n_steps, dt, stride, out_u, out_v, backend, ftype
@@ -139,8 +144,8 @@ def _run_linear(
     n_steps: int,
     dt: float,
     stride: int,
-    out_u: np.ndarray,
-    out_v: np.ndarray,
+    out: np.ndarray,
+    first: int,
     backend: str,
     ftype: Any,
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -157,7 +162,6 @@ def _run_linear(
     Z = np.linalg.solve(1j * omega[:, None, None] * np.eye(2 * n) - a, rhs[..., None])[..., 0]
     G = np.exp(1j * omega * dt)[:, None] * Z - (E @ Z[..., None])[..., 0]
     z = np.concatenate([u, v], axis=1).astype(ftype)
-    out = np.empty((out_u.shape[0] or out_v.shape[0], xi.shape[0], 2 * n), dtype=ftype)
     args = (
         E.astype(ftype),
         G.real.astype(ftype).copy(),
@@ -176,11 +180,7 @@ def _run_linear(
         from ._jax.oscillator import linear_steps as kernel
     else:
         from ._numpy.oscillator import linear_steps as kernel
-    z, bad = kernel(*args, out)
-    if out_u.shape[0]:
-        out_u[:] = out[..., :n]
-    if out_v.shape[0]:
-        out_v[:] = out[..., n:]
+    z, bad = kernel(*args, out, first)
     return z[:, :n], z[:, n:], bad
 
 

@@ -29,6 +29,7 @@ def linear_steps(
     dt: float,
     stride: int,
     out: np.ndarray,
+    first: int,
 ) -> tuple[np.ndarray, int]:
     """Exact stepping z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}]; see the numpy module.
 
@@ -47,7 +48,7 @@ def linear_steps(
         jnp.float64(dt),
     )
     if out.shape[0]:
-        out[...] = np.asarray(recs)
+        out[...] = np.asarray(recs)[..., first : first + out.shape[2]]
     return np.asarray(z_end, dtype=ftype), int(bad)
 
 

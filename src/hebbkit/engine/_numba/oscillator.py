@@ -127,13 +127,13 @@ def _advance_phasors(omega, step, first, dt, rot_c, rot_s, pc, ps, lo, hi):  # t
             ps[b] = ps[b] * rot_c[b] + c * rot_s[b]
 
 
-def linear_steps(E, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out):  # type: ignore[no-untyped-def]
+def linear_steps(E, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out, first):  # type: ignore[no-untyped-def]
     """z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}]; see ``engine._numpy.oscillator.linear_steps``."""
     z = z0.copy()
     ET = np.ascontiguousarray(np.swapaxes(E, -1, -2))
     work = z.shape[0] * n_steps * z.shape[1] ** 2
     chunks = _split_chunks(z.shape[0], ET.nbytes // z.shape[0] if ET.ndim == 3 else ET.nbytes)
-    args = (ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out)
+    args = (ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, first)
     bad = _by_members(_linear_members(chunks), args, z.shape[0], work)
     return z, bad
 
@@ -145,7 +145,7 @@ def _linear_members(chunks: int):  # type: ignore[no-untyped-def]
     split = chunks > 1
 
     @numba.njit(cache=True, fastmath=_FAST, error_model="numpy", nogil=True)
-    def members(ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, lo, hi):  # type: ignore[no-untyped-def]
+    def members(ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, first, lo, hi):  # type: ignore[no-untyped-def]
         m = z.shape[1]
         new = np.empty((_GROUP, m), dtype=z.dtype)
         part = np.empty((chunks, m), dtype=z.dtype)
@@ -177,8 +177,9 @@ def _linear_members(chunks: int):  # type: ignore[no-untyped-def]
                 # vectorises with the copy, where a branch per element did not
                 check = 0.0
                 for b in range(lo, hi):
+                    for i in range(out.shape[2]):
+                        out[r, b, i] = z[b, first + i]
                     for i in range(m):
-                        out[r, b, i] = z[b, i]
                         check += z[b, i] * 0.0
                 if check != check:
                     return k + 1

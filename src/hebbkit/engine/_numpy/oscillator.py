@@ -25,21 +25,24 @@ def linear_steps(
     dt: float,
     stride: int,
     out: np.ndarray,
+    first: int,
 ) -> tuple[np.ndarray, int]:
     """Exact stepping of z' = A z + [dI; 0]: z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}].
 
     E = exp(A dt), (2N, 2N) or one per batch member (B, 2N, 2N); G = (e^{i omega dt} - E) Z
     with Z the steady-state amplitude, so the forced part is carried exactly. ``out``
-    (R, B, 2N) receives z every ``stride`` steps. Returns the final z and the step (1-based) of
-    the first non-finite record, or -1.
+    (R, B, C) receives z[:, first:first + C] every ``stride`` steps (u is z[:, :N], v is
+    z[:, N:]). Returns the final z and the step (1-based) of the first non-finite record
+    (of any component), or -1.
     """
+    cols = slice(first, first + out.shape[2])
     for k in range(n_steps):
         phase = omega * ((step0 + k) * dt)
         z = (E @ z[..., None])[..., 0] + 2.0 * (
             Gr * np.cos(phase)[:, None] - Gi * np.sin(phase)[:, None]
         )
         if (k + 1) % stride == 0:
-            out[(k + 1) // stride - 1] = z
+            out[(k + 1) // stride - 1] = z[:, cols]
             if not np.all(np.isfinite(z)):
                 return z, k + 1
     return z, -1
