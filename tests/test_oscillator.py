@@ -578,12 +578,28 @@ def test_batch_of_networks_equals_separate_runs(backend):
             rtol=0,
             atol=SAME_ALGORITHM_F64 * np.abs(one.u.values).max(),
         )
-    with pytest.raises(ParameterError, match=r"simulate\.drive: must hold one pattern per network"):
-        simulate(
-            batched,
-            None,
-            OscillatoryDrive(xi=xi[:2], frequency=freq[:2]),
-            t_stop=0.01,
-            dt=1e-3,
-            backend=backend,
+    # drives sent to networks by index, in any order and any number per network (two share
+    # network 2, so numba steps them as a group): each still gives its network's run alone
+    to = [2, 0, 2, 1, 0]
+    xi5 = rng.normal(size=(5, n)) + 1j * rng.normal(size=(5, n))
+    freq5 = np.array([35.0, 41.0, 52.0, 44.0, 60.0])
+    kw = dict(t_stop=0.2, dt=1e-3, backend=backend)
+    ds = simulate(batched, None, OscillatoryDrive(xi=xi5, frequency=freq5, network=to), **kw)
+    for m, k in enumerate(to):
+        alone = LinearOscillator(alpha=100.0, beta=250.0, gamma=250.0, J=J[k], W=W[k])
+        one = simulate(alone, None, OscillatoryDrive(xi=xi5[m], frequency=freq5[m]), **kw)
+        np.testing.assert_allclose(
+            ds.u.values[:, m],
+            one.u.values[:, 0],
+            rtol=0,
+            atol=SAME_ALGORITHM_F64 * np.abs(one.u.values).max(),
         )
+    for drive, message in (
+        (OscillatoryDrive(xi=xi[:2], frequency=freq[:2]), "must say which of the 3 networks"),
+        (OscillatoryDrive(xi=xi, frequency=freq, network=[0, 1, 3]), "must be < 3"),
+    ):
+        with pytest.raises(ParameterError, match=r"^OscillatoryDrive\.network: " + message):
+            simulate(batched, None, drive, t_stop=0.01, dt=1e-3, backend=backend)
+    for bad in ([0, 1], [0, -1, 1], [0.0, 1.0, 2.0], [[0, 1, 2]]):
+        with pytest.raises(ParameterError, match=r"^OscillatoryDrive\.network: must be 3 integer"):
+            OscillatoryDrive(xi=xi, frequency=freq, network=bad)

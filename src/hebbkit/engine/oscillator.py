@@ -1,9 +1,11 @@
 """Engine kind "oscillator": the Scarpetta-Li-Hertz network, linear (eq 3) or nonlinear (eqs 1-2).
 
 ``simulate(network, None, OscillatoryDrive(xi, frequency), ...)`` runs a batch of drives (one per
-row of xi) through one network in one kernel call. A :class:`LinearOscillator` is stepped exactly
-(matrix exponential with the sinusoidal forcing carried in closed form), so its only error is
-rounding; an :class:`Oscillator` is stepped by RK4 or forward Euler (``network.method``).
+row of xi) through one network in one kernel call; a :class:`LinearOscillator` with a batch of
+networks runs drive b on network b, or on the network ``OscillatoryDrive.network`` names. A
+:class:`LinearOscillator` is stepped exactly (matrix exponential with the sinusoidal forcing
+carried in closed form), so its only error is rounding; an :class:`Oscillator` is stepped by RK4
+or forward Euler (``network.method``).
 
 Recorded: ``u`` and ``v`` (time, batch, unit), deviations from the fixed point for the linear
 network and membrane potentials for the nonlinear one. ``initial=None`` starts the linear network
@@ -51,6 +53,7 @@ def run(
         raise ParameterError("simulate.drive", "must be an OscillatoryDrive", type(drive).__name__)
     n = network.n
     xi, omega = drive.batch(n)
+    net_of = drive.networks(getattr(network, "batch", 1))
     names = record.chosen(VARIABLES, ("u",))
     stride = record.stride(dt)
     ftype = np.float32 if dtype == "float32" else np.float64
@@ -61,7 +64,7 @@ def run(
         first = 0 if "u" in names else n
         out = np.empty((n_rec, xi.shape[0], n * len(names)), dtype=ftype)
         u, v, bad = _run_linear(
-            network, xi, omega, u, v, step0, n_steps, dt, stride, out, first, backend, ftype
+            network, xi, omega, net_of, u, v, step0, n_steps, dt, stride, out, first, backend, ftype
         )
         out_u = out[..., :n] if "u" in names else out[:0]
         out_v = out[..., -n:] if "v" in names else out[:0]
@@ -138,6 +141,7 @@ def _run_linear(
     net: LinearOscillator,
     xi: np.ndarray,
     omega: np.ndarray,
+    net_of: np.ndarray,
     u: np.ndarray,
     v: np.ndarray,
     step0: int,
@@ -149,21 +153,23 @@ def _run_linear(
     backend: str,
     ftype: Any,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    n = net.n
-    if net.batch not in (1, xi.shape[0]):
-        raise ParameterError(
-            "simulate.drive", f"must hold one pattern per network ({net.batch})", xi.shape[0]
-        )
-    a = net.system_matrix()
+    n, m = net.n, 2 * net.n
+    a = net.system_matrix().reshape(-1, m, m)  # one per network
     import scipy.linalg  # 0.3 s: only runs of a linear network load it
 
     E = scipy.linalg.expm(a * dt)
-    rhs = np.concatenate([xi, np.zeros_like(xi)], axis=1)
-    Z = np.linalg.solve(1j * omega[:, None, None] * np.eye(2 * n) - a, rhs[..., None])[..., 0]
-    G = np.exp(1j * omega * dt)[:, None] * Z - (E @ Z[..., None])[..., 0]
+    rhs = np.concatenate([xi, np.zeros_like(xi)], axis=1)[..., None]
+    G = np.empty(rhs.shape[:2], dtype=np.complex128)
+    for k in np.unique(net_of):
+        # the drives of network k: steady states (i omega - A) Z = [xi; 0], and the forcing
+        # G = e^{i omega dt} Z - E Z, member by member (a batch gives what one by one gives)
+        mine = np.flatnonzero(net_of == k)
+        Z = np.linalg.solve(1j * omega[mine, None, None] * np.eye(m) - a[k], rhs[mine])
+        G[mine] = (np.exp(1j * omega[mine] * dt)[:, None, None] * Z - E[k] @ Z)[..., 0]
     z = np.concatenate([u, v], axis=1).astype(ftype)
     args = (
         E.astype(ftype),
+        net_of,
         G.real.astype(ftype).copy(),
         G.imag.astype(ftype).copy(),
         omega,

@@ -88,9 +88,10 @@ def _network(config: TuningConfig) -> tuple[Any, list[Imprint], np.ndarray, dict
 
 
 def run_batch(configs: list[TuningConfig], progress: Progress) -> list[Result]:
-    """Run every configuration as one batched simulation: each member has its own learned
-    weights (J and W with a batch axis) and its own drive. Configurations that share a network
-    (they differ only in the drive) share the learning step and one eq (10) evaluation."""
+    """Run every configuration as one batched simulation: a batch of the distinct learned
+    networks (J and W with a batch axis), each driven by the drives of its configurations.
+    Configurations that share a network (they differ only in the drive) share it, its learning
+    step and one eq (10) evaluation."""
     first = configs[0]
     shared = (first.settle, first.window, first.dt, first.backend)
     if any((c.settle, c.window, c.dt, c.backend) != shared for c in configs):
@@ -101,15 +102,16 @@ def run_batch(configs: list[TuningConfig], progress: Progress) -> list[Result]:
         if key not in networks:
             networks[key] = _network(config)
     members = [networks[key] for key in keys]
-    J = np.stack([m[0].J for m in members])
-    W = np.stack([m[0].W for m in members])
+    J = np.stack([net[0].J for net in networks.values()])
+    W = np.stack([net[0].W for net in networks.values()])
     batched = members[0][0].with_weights(J, W)
+    index = {key: k for k, key in enumerate(networks)}
     freq = np.array([c.drive_hz for c in configs])
     drive_xi = np.stack([c.amplitude * m[2][0] for c, m in zip(configs, members, strict=True)])
     ds = simulate(
         batched,
         None,
-        OscillatoryDrive(xi=drive_xi, frequency=freq),
+        OscillatoryDrive(xi=drive_xi, frequency=freq, network=[index[key] for key in keys]),
         t_stop=first.settle + first.window,
         dt=first.dt,
         backend=first.backend,

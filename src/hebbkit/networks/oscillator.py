@@ -47,6 +47,10 @@ def _complex_array(value: Any) -> np.ndarray:
     return _read_only(np.array(value, dtype=np.complex128))
 
 
+def _index_array(value: Any) -> np.ndarray | None:
+    return None if value is None else _read_only(np.array(value))
+
+
 # Typed Any for mypy: the validator turns scalars and lists into read-only float64 arrays.
 FloatArray = Annotated[Any, pydantic.BeforeValidator(_float_array)]
 ComplexArray = Annotated[Any, pydantic.BeforeValidator(_complex_array)]
@@ -97,11 +101,13 @@ class LinearOscillator:
         Effective local I -> E coupling beta_i = g_v'(v*_i) beta0 in 1/s, > 0.
     gamma : float or (N,) array
         Effective local E -> I coupling gamma_i = g_u'(u*_i) gamma0 in 1/s, > 0.
-    J : (N, N) or (B, N, N) array
+    J : (N, N) or (K, N, N) array
         Effective long-range E -> E couplings J_ij = g_u'(u*_j) J0_ij in 1/s. A leading batch
-        axis holds B networks that ``simulate`` runs as one batch, member b driven by drive b
-        (a sweep over learned weights); the frequency-domain methods take one network.
-    W : (N, N) or (B, N, N) array
+        axis holds K networks that ``simulate`` runs as one batch (a sweep over learned
+        weights), network k driven by drive k or by the drives that
+        ``OscillatoryDrive.network`` sends to it; the frequency-domain methods take one
+        network.
+    W : (N, N) or (K, N, N) array
         Effective long-range E -> I couplings W_ij = g_u'(u*_j) W0_ij in 1/s, shaped as J.
     """
 
@@ -350,10 +356,16 @@ class OscillatoryDrive:
         Complex amplitudes (units of u per s): unit i gets 2 |xi_i| cos(omega t + arg xi_i).
     frequency : float or (B,) array
         Drive frequencies in Hz, > 0.
+    network : (B,) int array, optional
+        For a batch of networks (J and W with a leading axis of K networks), the index
+        0..K-1 of the network that each drive runs on, in any order: B drives through K < B
+        networks (a sweep over drive frequency x learned weights) keep one copy of each
+        network. By default drive b runs on network b, or every drive on a single network.
     """
 
     xi: ComplexArray
     frequency: FloatArray
+    network: Annotated[Any, pydantic.BeforeValidator(_index_array)] = None
 
     def _check(self) -> None:
         if self.xi.ndim not in (1, 2) or not np.all(np.isfinite(self.xi)):
@@ -366,6 +378,14 @@ class OscillatoryDrive:
         if self.xi.ndim == 2 and f.ndim == 1 and f.size != self.xi.shape[0]:
             raise ParameterError(
                 "OscillatoryDrive.frequency", f"must have {self.xi.shape[0]} entries", f.size
+            )
+        k = self.network
+        drives = max(self.xi.shape[0] if self.xi.ndim == 2 else 1, f.size)
+        if k is not None and (k.shape != (drives,) or k.dtype.kind not in "iu" or np.any(k < 0)):
+            raise ParameterError(
+                "OscillatoryDrive.network",
+                f"must be {drives} integer indices >= 0 into the network batch, one per drive",
+                k,
             )
 
     def __repr__(self) -> str:
@@ -382,6 +402,26 @@ class OscillatoryDrive:
             )
         xi = np.ascontiguousarray(np.broadcast_to(xi, (b, n)))
         return xi, 2.0 * math.pi * np.broadcast_to(f, (b,)).copy()
+
+    def networks(self, n_networks: int) -> np.ndarray:
+        """(B,) int64: the index of the network each drive runs on, for ``n_networks`` networks
+        (the ``batch`` of a :class:`LinearOscillator`; 1 for a single network)."""
+        b = max(np.atleast_2d(self.xi).shape[0], np.atleast_1d(self.frequency).size)
+        if self.network is None:
+            if n_networks not in (1, b):
+                raise ParameterError(
+                    "OscillatoryDrive.network",
+                    f"must say which of the {n_networks} networks each of the {b} drives runs on",
+                    None,
+                )
+            return np.arange(b) if n_networks > 1 else np.zeros(b, dtype=np.int64)
+        if np.any(self.network >= n_networks):
+            raise ParameterError(
+                "OscillatoryDrive.network",
+                f"must be < {n_networks}, the number of networks",
+                int(self.network.max()),
+            )
+        return self.network.astype(np.int64)
 
 
 @frozen

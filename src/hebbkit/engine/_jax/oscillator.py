@@ -20,6 +20,7 @@ from . import modules, traceable
 
 def linear_steps(
     E: np.ndarray,
+    net: np.ndarray,
     Gr: np.ndarray,
     Gi: np.ndarray,
     omega: np.ndarray,
@@ -33,13 +34,13 @@ def linear_steps(
 ) -> tuple[np.ndarray, int]:
     """Exact stepping z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}]; see the numpy module.
 
-    E is (2N, 2N), shared by the batch, or (B, 2N, 2N), one per network.
+    E is (K, 2N, 2N), one per network, and drive b runs on network net[b].
     """
     _, jnp, _ = modules()
     kernel = _linear_kernel(stride, n_steps // stride, n_steps % stride)
     ftype = z.dtype
     z_end, recs, bad = kernel(
-        jnp.asarray(E),
+        jnp.asarray(E[0] if E.shape[0] == 1 else E[net]),
         jnp.asarray(Gr),
         jnp.asarray(Gi),
         jnp.asarray(omega, dtype=jnp.float64),

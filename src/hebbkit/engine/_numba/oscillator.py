@@ -127,13 +127,13 @@ def _advance_phasors(omega, step, first, dt, rot_c, rot_s, pc, ps, lo, hi):  # t
             ps[b] = ps[b] * rot_c[b] + c * rot_s[b]
 
 
-def linear_steps(E, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out, first):  # type: ignore[no-untyped-def]
+def linear_steps(E, net, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out, first):  # type: ignore[no-untyped-def]
     """z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}]; see ``engine._numpy.oscillator.linear_steps``."""
     z = z0.copy()
     ET = np.ascontiguousarray(np.swapaxes(E, -1, -2))
     work = z.shape[0] * n_steps * z.shape[1] ** 2
-    chunks = _split_chunks(z.shape[0], ET.nbytes // z.shape[0] if ET.ndim == 3 else ET.nbytes)
-    args = (ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, first)
+    chunks = _split_chunks(z.shape[0], ET[0].nbytes)
+    args = (ET, net, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, first)
     bad = _by_members(_linear_members(chunks), args, z.shape[0], work)
     return z, bad
 
@@ -145,7 +145,7 @@ def _linear_members(chunks: int):  # type: ignore[no-untyped-def]
     split = chunks > 1
 
     @numba.njit(cache=True, fastmath=_FAST, error_model="numpy", nogil=True)
-    def members(ET, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, first, lo, hi):  # type: ignore[no-untyped-def]
+    def members(ET, net, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, first, lo, hi):  # type: ignore[no-untyped-def]
         m = z.shape[1]
         new = np.empty((_GROUP, m), dtype=z.dtype)
         part = np.empty((chunks, m), dtype=z.dtype)
@@ -153,23 +153,23 @@ def _linear_members(chunks: int):  # type: ignore[no-untyped-def]
         pc, ps = np.empty(hi), np.empty(hi)
         for k in range(n_steps):
             _advance_phasors(omega, step0 + k, k == 0, dt, rot_c, rot_s, pc, ps, lo, hi)
-            for b0 in range(lo, hi, _GROUP):
-                gn = min(_GROUP, hi - b0)
-                if ET.ndim == 3:
-                    for q in range(gn):
-                        if split:
-                            _matvec_split(ET[b0 + q], z[b0 + q], new[q], part)
-                        else:
-                            _matvec(ET[b0 + q], z[b0 + q], new[q])
-                elif split:
-                    _matvec_split(ET, z[b0], new[0], part)
+            b0 = lo
+            while b0 < hi:
+                # a group of up to 4 consecutive drives through one network shares its loads
+                mT = ET[net[b0]]
+                gn = 1
+                while not split and gn < _GROUP and b0 + gn < hi and net[b0 + gn] == net[b0]:
+                    gn += 1
+                if split:
+                    _matvec_split(mT, z[b0], new[0], part)
                 else:
-                    _matvec_group(ET, z[b0:], new, gn)
+                    _matvec_group(mT, z[b0:], new, gn)
                 for q in range(gn):
                     b = b0 + q
                     c2, s2 = 2.0 * pc[b], 2.0 * ps[b]
                     for i in range(m):
                         z[b, i] = new[q, i] + (Gr[b, i] * c2 - Gi[b, i] * s2)
+                b0 += gn
             if (k + 1) % stride == 0:
                 r = (k + 1) // stride - 1
                 # the divergence check: x * 0 is 0 for a finite x and NaN for NaN and +-inf

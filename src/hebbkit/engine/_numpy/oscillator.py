@@ -16,6 +16,7 @@ import numpy as np
 @np.errstate(over="ignore", invalid="ignore")
 def linear_steps(
     E: np.ndarray,
+    net: np.ndarray,
     Gr: np.ndarray,
     Gi: np.ndarray,
     omega: np.ndarray,
@@ -29,13 +30,15 @@ def linear_steps(
 ) -> tuple[np.ndarray, int]:
     """Exact stepping of z' = A z + [dI; 0]: z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}].
 
-    E = exp(A dt), (2N, 2N) or one per batch member (B, 2N, 2N); G = (e^{i omega dt} - E) Z
-    with Z the steady-state amplitude, so the forced part is carried exactly. ``out``
+    E = exp(A dt), one per network (K, 2N, 2N), and drive b runs on network net[b];
+    G = (e^{i omega dt} - E) Z with Z the steady-state amplitude, so the forced part is carried
+    exactly. ``out``
     (R, B, C) receives z[:, first:first + C] every ``stride`` steps (u is z[:, :N], v is
     z[:, N:]). Returns the final z and the step (1-based) of the first non-finite record
     (of any component), or -1.
     """
     cols = slice(first, first + out.shape[2])
+    E = E[0] if E.shape[0] == 1 else E[net]  # each drive's network
     for k in range(n_steps):
         phase = omega * ((step0 + k) * dt)
         z = (E @ z[..., None])[..., 0] + 2.0 * (
