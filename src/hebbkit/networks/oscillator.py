@@ -601,26 +601,27 @@ def circular_patterns(n: int, p: int, seed: int) -> np.ndarray:
 def drive_components(
     t: np.ndarray, u: np.ndarray, omega: np.ndarray, t_from: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(u+ (B, N) complex, lock fraction (B,)) of responses u (T, B, N) sampled at times t (s).
+    """(u+ (B, N) complex, lock fraction (B,)) of responses u (T, B, N) at increasing times t (s).
 
     For t >= t_from, a least-squares fit u_i(t) ~ c_i + 2 Re[u+_i e^{i omega_b t}] over the
     window (exact for a pure sinusoid whatever the window); the lock fraction is the power of the
     fitted sinusoid over the total AC power, summed over units: 1 for a response locked to the
     drive, well below 1 for a self-sustained oscillation at another frequency.
     """
-    keep = t >= t_from
+    first = int(np.searchsorted(t, t_from))  # t increases: the window is t[first:]
     # batch first, so that each member's fit is a stack of small matrix products whose
     # result does not depend on the other members (a batch gives what one-by-one gives)
-    u = np.ascontiguousarray(np.moveaxis(u[keep], 0, 1))  # (B, T, N)
-    phase = omega[:, None] * t[None, keep]
+    u = np.ascontiguousarray(np.moveaxis(u[first:], 0, 1))  # (B, T, N)
+    phase = omega[:, None] * t[None, first:]
     basis = np.stack([np.ones_like(phase), np.cos(phase), np.sin(phase)], axis=-1)  # (B, T, 3)
     basis_t = basis.transpose(0, 2, 1)
     coef = np.linalg.solve(basis_t @ basis, basis_t @ u)  # (B, 3, N)
     u_plus = 0.5 * (coef[:, 1] - 1j * coef[:, 2])
-    ac = u - coef[:, :1, :]
-    rest = u - basis @ coef
-    total = np.einsum("btn,btn->b", ac, ac)
+    fit = basis @ coef
+    rest = np.subtract(u, fit, out=fit)
     residual = np.einsum("btn,btn->b", rest, rest)
+    ac = np.subtract(u, coef[:, :1, :], out=rest)
+    total = np.einsum("btn,btn->b", ac, ac)
     return u_plus, 1.0 - residual / np.maximum(total, np.finfo(float).tiny)
 
 
