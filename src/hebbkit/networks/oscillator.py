@@ -379,14 +379,18 @@ class OscillatoryDrive:
             raise ParameterError(
                 "OscillatoryDrive.frequency", f"must have {self.xi.shape[0]} entries", f.size
             )
-        k = self.network
-        drives = max(self.xi.shape[0] if self.xi.ndim == 2 else 1, f.size)
-        if k is not None and (k.shape != (drives,) or k.dtype.kind not in "iu" or np.any(k < 0)):
+        k, b = self.network, self.size
+        if k is not None and (k.shape != (b,) or k.dtype.kind not in "iu" or np.any(k < 0)):
             raise ParameterError(
                 "OscillatoryDrive.network",
-                f"must be {drives} integer indices >= 0 into the network batch, one per drive",
+                f"must be {b} integer indices >= 0 into the network batch, one per drive",
                 k,
             )
+
+    @property
+    def size(self) -> int:
+        """B, the number of drives."""
+        return max(np.atleast_2d(self.xi).shape[0], np.atleast_1d(self.frequency).size)
 
     def __repr__(self) -> str:
         return _summary(self)
@@ -395,7 +399,7 @@ class OscillatoryDrive:
         """(xi (B, N) complex, omega (B,) rad/s) broadcast over the batch."""
         xi = np.atleast_2d(self.xi)
         f = np.atleast_1d(self.frequency)
-        b = max(xi.shape[0], f.size)
+        b = self.size
         if xi.shape[1] != n:
             raise ParameterError(
                 "OscillatoryDrive.xi", f"must have {n} units per pattern", xi.shape[1]
@@ -406,7 +410,7 @@ class OscillatoryDrive:
     def networks(self, n_networks: int) -> np.ndarray:
         """(B,) int64: the index of the network each drive runs on, for ``n_networks`` networks
         (the ``batch`` of a :class:`LinearOscillator`; 1 for a single network)."""
-        b = max(np.atleast_2d(self.xi).shape[0], np.atleast_1d(self.frequency).size)
+        b = self.size
         if self.network is None:
             if n_networks not in (1, b):
                 raise ParameterError(
