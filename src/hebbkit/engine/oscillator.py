@@ -160,10 +160,11 @@ def _run_linear(
     E = scipy.linalg.expm(a * dt)
     rhs = np.concatenate([xi, np.zeros_like(xi)], axis=1)[..., None]
     G = np.empty(rhs.shape[:2], dtype=np.complex128)
-    for k in np.unique(net_of):
-        # the drives of network k: steady states (i omega - A) Z = [xi; 0], and the forcing
-        # G = e^{i omega dt} Z - E Z, member by member (a batch gives what one by one gives)
-        mine = np.flatnonzero(net_of == k)
+    per = max(1, 2**25 // (16 * m * m))  # drives per solve: 32 MB of (i omega - A)
+    for lo in range(0, len(net_of), per):
+        # steady states (i omega - A) Z = [xi; 0] and the forcing G = e^{i omega dt} Z - E Z,
+        # member by member (a batch gives what one by one gives)
+        mine, k = slice(lo, lo + per), net_of[lo : lo + per]
         Z = np.linalg.solve(1j * omega[mine, None, None] * np.eye(m) - a[k], rhs[mine])
         G[mine] = (np.exp(1j * omega[mine] * dt)[:, None, None] * Z - E[k] @ Z)[..., 0]
     z = np.concatenate([u, v], axis=1).astype(ftype)
