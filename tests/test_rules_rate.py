@@ -253,17 +253,23 @@ def test_registry_holds_every_rule_class():
 
 
 def test_affine_form_is_the_rule():
-    # RateRule.affine (used by the compiled engine to step two samples per pass) must be dw
-    # written as alpha w + beta x, for every rule that declares it; rounding only.
+    # RateRule.affine (the compiled engine then steps two samples per pass, with alpha and beta
+    # read from dw at (w, x) = (1, 0) and (0, 1)) must hold: dw = alpha w + beta x for any w, x
+    # and any pre term b, to rounding. Every rule that does not declare it (Oja's subspace rule,
+    # the covariance rule with its x - <x>, ...) must fail the same check.
     rng = np.random.default_rng(3)
     w, x, y, a, b = rng.uniform(-2.0, 2.0, (5, 1000))
-    declared = [
-        cls for cls in vars(R).values() if isinstance(cls, type) and getattr(cls, "affine", None)
-    ]
-    assert {c.__name__ for c in declared} == {"Hebb", "Oja", "BCM", "BCMFixed"}
-    for cls in declared:
+
+    def affine_error(cls):
         p = np.array(cls().dw_params() + (0.0,) * (6 - len(cls.dw_fields))) + 0.37
-        alpha, beta = cls.affine(y, a, p)
-        np.testing.assert_allclose(
-            alpha * w + beta * x, cls.dw(w, x, y, a, b, p), rtol=1e-13, atol=1e-13
-        )
+        alpha, beta = cls.dw(1.0, 0.0, y, a, 0.0, p), cls.dw(0.0, 1.0, y, a, 0.0, p)
+        return np.max(np.abs(alpha * w + beta * x - cls.dw(w, x, y, a, b, p)))
+
+    rules = [cls for cls in R.RATE_RULES.values() if issubclass(cls, R.RateRule)]
+    declared = [cls for cls in rules if cls.affine]
+    assert {c.__name__ for c in declared} == {"Hebb", "Oja", "BCM", "BCMFixed"}
+    for cls in rules:
+        if cls.affine:
+            assert affine_error(cls) < 1e-13, cls.__name__
+        else:
+            assert affine_error(cls) > 1e-3, cls.__name__

@@ -76,10 +76,10 @@ class RateRule(AbstractRateRule):
         """The value the post state a_i relaxes to."""
         return y
 
-    # A rule whose dw is alpha(y, a, p) w + beta(y, a, p) x (Hebb, Oja, BCM) also defines
-    # ``affine(y, a, p) -> (alpha, beta)``: the compiled engine then steps two samples per pass
-    # over a row (``engine/_numba/feedforward.py``).
-    affine: ClassVar[Any] = None
+    # True where dw is alpha(y, a, p) w + beta(y, a, p) x (Hebb, Oja, BCM), so that
+    # alpha = dw(w=1, x=0) and beta = dw(w=0, x=1): the compiled engine then steps two samples
+    # per pass over a row (``engine/_numba/feedforward.py``).
+    affine: ClassVar[bool] = False
 
 
 @frozen
@@ -133,14 +133,11 @@ class Hebb(RateRule):
 
     c11: LearningRate = 1.0
     dw_fields: ClassVar[tuple[str, ...]] = ("c11",)
+    affine: ClassVar[bool] = True
 
     @staticmethod
     def dw(w: Any, x: Any, y: Any, a: Any, b: Any, p: Any) -> Any:
         return p[0] * y * x
-
-    @staticmethod
-    def affine(y: Any, a: Any, p: Any) -> Any:
-        return 0.0 * y, p[0] * y
 
 
 @frozen
@@ -198,14 +195,11 @@ class Oja(RateRule):
 
     gamma: LearningRate = 1.0
     dw_fields: ClassVar[tuple[str, ...]] = ("gamma",)
+    affine: ClassVar[bool] = True
 
     @staticmethod
     def dw(w: Any, x: Any, y: Any, a: Any, b: Any, p: Any) -> Any:
         return p[0] * (y * x - w * y * y)
-
-    @staticmethod
-    def affine(y: Any, a: Any, p: Any) -> Any:
-        return -p[0] * y * y, p[0] * y
 
 
 @frozen
@@ -283,6 +277,7 @@ class BCM(RateRule):
     theta0: Rate = 0.0
     state: ClassVar[tuple[str, ...]] = ("theta",)
     dw_fields: ClassVar[tuple[str, ...]] = ("eta", "nu0")
+    affine: ClassVar[bool] = True
 
     def lowpass(self) -> tuple[float, float]:
         return (self.tau_theta, 0.0)
@@ -293,10 +288,6 @@ class BCM(RateRule):
     @staticmethod
     def dw(w: Any, x: Any, y: Any, a: Any, b: Any, p: Any) -> Any:
         return p[0] * y * (y - a) * x
-
-    @staticmethod
-    def affine(y: Any, a: Any, p: Any) -> Any:
-        return 0.0 * y, p[0] * y * (y - a)
 
     @staticmethod
     def post_target(y: Any, p: Any) -> Any:
@@ -320,14 +311,11 @@ class BCMFixed(RateRule):
     eta: LearningRate = 1.0
     theta: Rate = 1.0
     dw_fields: ClassVar[tuple[str, ...]] = ("eta", "theta")
+    affine: ClassVar[bool] = True
 
     @staticmethod
     def dw(w: Any, x: Any, y: Any, a: Any, b: Any, p: Any) -> Any:
         return p[0] * y * (y - p[1]) * x
-
-    @staticmethod
-    def affine(y: Any, a: Any, p: Any) -> Any:
-        return 0.0 * y, p[0] * y * (y - p[1])
 
 
 @frozen

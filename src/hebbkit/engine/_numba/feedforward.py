@@ -94,9 +94,9 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
 
     # rules with dw = alpha w + beta x whose rows do not interact, with no weight dependence
     # and computed post rates step two samples per pass over a row
-    if rows_local and p.rule_type.affine is not None and not any(features[:2]):
+    if rows_local and p.rule_type.affine and not any(features[:2]):
         step = paired_kernel(
-            p.rule_type.affine, p.rule_type.post_target, p.transfer_type.f, features[2]
+            p.rule_type.dw, p.rule_type.post_target, p.transfer_type.f, features[2]
         )
         # y, the inputs to the first pass's two samples (then the next pass's), x_k . x_{k+1},
         # two rows' coefficients
@@ -308,10 +308,11 @@ def kernel(
 
 
 @functools.cache
-def paired_kernel(affine_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -> Any:
+def paired_kernel(dw_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -> Any:
     """The compiled time loop for a rule with dw = alpha(y, a) w + beta(y, a) x
-    (``RateRule.affine``: Hebb, Oja, BCM) whose rows do not interact, with no weight dependence
-    and computed post rates: each pass over a row applies two samples,
+    (``RateRule.affine``: Hebb, Oja, BCM; alpha = dw(w=1, x=0), beta = dw(w=0, x=1)) whose rows
+    do not interact, with no weight dependence and computed post rates: each pass over a row
+    applies two samples,
 
         w_{k+2} = c1 c0 w_k + c1 b0 x_k + b1 x_{k+1},  c = 1 + dt alpha, b = dt beta,
 
@@ -324,10 +325,10 @@ def paired_kernel(affine_py: Any, target_py: Any, transfer_py: Any, lowpass: boo
     record falls after the first or the chunk ends. The arithmetic is the one-sample kernel's
     reassociated: results agree to rounding (about 1e-16 relative per step).
     """
-    affine = register_jitable(affine_py)
+    dw = register_jitable(dw_py)
     target = register_jitable(target_py)
     g = register_jitable(transfer_py)
-    inlined = (affine_py, target_py, transfer_py)
+    inlined = (dw_py, target_py, transfer_py)
     source_key = zlib.crc32(b"".join(_code_bytes(f.__code__) for f in inlined))
 
     @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", nogil=True)
@@ -402,7 +403,8 @@ def paired_kernel(affine_py: Any, target_py: Any, transfer_py: Any, lowpass: boo
                                 cw, c0, c1, s = one, zero, zero, d[ii]
                                 for t in range(h):
                                     y[ii] = g(s, TP)
-                                    alpha, beta = affine(y[ii], a, p)
+                                    alpha = dw(one, zero, y[ii], a, zero, p)
+                                    beta = dw(zero, one, y[ii], a, zero, p)
                                     scale = one + dt * alpha
                                     cw, c0, c1 = scale * cw, scale * c0, scale * c1
                                     if t == 0:
