@@ -155,11 +155,10 @@ def auto_backend(network: Any, drive: Any, dtype: str = "float64") -> str:
         return "numba"
     if importlib.util.find_spec("jax") is None:
         return "numba"
-    n = int(network.n)
     # one network under one drive: a batch comes from either (J with a batch axis, several
     # patterns or several frequencies)
-    single = getattr(network, "batch", 1) == 1 and drive.batch(n)[0].shape[0] == 1
-    return "jax" if single and n >= AUTO_JAX_MIN_UNITS else "numba"
+    single = getattr(network, "batch", 1) == 1 and drive.size == 1
+    return "jax" if single and int(network.n) >= AUTO_JAX_MIN_UNITS else "numba"
 
 
 def provenance(**fields: Any) -> dict[str, Any]:

@@ -102,16 +102,18 @@ def run_batch(configs: list[TuningConfig], progress: Progress) -> list[Result]:
         if key not in networks:
             networks[key] = _network(config)
     members = [networks[key] for key in keys]
-    J = np.stack([net[0].J for net in networks.values()])
-    W = np.stack([net[0].W for net in networks.values()])
-    batched = members[0][0].with_weights(J, W)
+    nets = list(networks.values())
     index = {key: k for k, key in enumerate(networks)}
+    to = np.array([index[key] for key in keys])  # each configuration's network
+    batched = nets[0][0].with_weights(
+        np.stack([net[0].J for net in nets]), np.stack([net[0].W for net in nets])
+    )
     freq = np.array([c.drive_hz for c in configs])
     drive_xi = np.stack([c.amplitude * m[2][0] for c, m in zip(configs, members, strict=True)])
     ds = simulate(
         batched,
         None,
-        OscillatoryDrive(xi=drive_xi, frequency=freq, network=[index[key] for key in keys]),
+        OscillatoryDrive(xi=drive_xi, frequency=freq, network=to),
         t_stop=first.settle + first.window,
         dt=first.dt,
         backend=first.backend,
@@ -119,8 +121,8 @@ def run_batch(configs: list[TuningConfig], progress: Progress) -> list[Result]:
     )
     u_plus, lock = drive_components(ds.time.values, ds.u.values, 2 * math.pi * freq, first.settle)
     analytic = np.empty_like(u_plus)
-    for key, (linear, imprints, _, _) in networks.items():
-        mine = [b for b, k in enumerate(keys) if k == key]
+    for k, (linear, imprints, _, _) in enumerate(nets):
+        mine = to == k
         analytic[mine] = eq10_response(linear, imprints, freq[mine], drive_xi[mine])
     stored = np.stack([m[2][0] for m in members])
     return _results(u_plus, analytic, lock, stored, [m[3] for m in members])
