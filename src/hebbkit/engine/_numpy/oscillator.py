@@ -32,10 +32,9 @@ def linear_steps(
 
     E = exp(A dt), one per network (K, 2N, 2N), and drive b runs on network net[b];
     G = (e^{i omega dt} - E) Z with Z the steady-state amplitude, so the forced part is carried
-    exactly. ``out``
-    (R, B, C) receives z[:, first:first + C] every ``stride`` steps (u is z[:, :N], v is
-    z[:, N:]). Returns the final z and the step (1-based) of the first non-finite record
-    (of any component), or -1.
+    exactly. ``out`` (R, B, C) receives z[:, first:first + C] every ``stride`` steps (u is
+    z[:, :N], v is z[:, N:]). Returns the final z and the step (1-based) of the first
+    non-finite record (of any component), or -1.
     """
     cols = slice(first, first + out.shape[2])
     E = E[0] if E.shape[0] == 1 else E[net]  # each drive's network
