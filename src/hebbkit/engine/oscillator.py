@@ -4,8 +4,9 @@
 row of xi) through one network in one kernel call; a :class:`LinearOscillator` with a batch of
 networks runs drive b on network b, or on the network ``OscillatoryDrive.network`` names. A
 :class:`LinearOscillator` is stepped exactly (matrix exponential with the sinusoidal forcing
-carried in closed form), so its only error is rounding; an :class:`Oscillator` is stepped by RK4
-or forward Euler (``network.method``).
+carried in closed form), so its only error is rounding, and it steps from record to record (a
+run costs its records, not its steps); an :class:`Oscillator` is stepped by RK4 or forward Euler
+(``network.method``).
 
 Recorded: ``u`` and ``v`` (time, batch, unit), deviations from the fixed point for the linear
 network and membrane potentials for the nonlinear one. ``initial=None`` starts the linear network
@@ -157,7 +158,11 @@ def _run_linear(
     a = net.system_matrix().reshape(-1, m, m)  # one per network
     import scipy.linalg  # 0.3 s: only runs of a linear network load it
 
-    E = scipy.linalg.expm(a * dt)
+    # The stepping is exact for any step, so it goes from record to record: a step of
+    # h = stride dt, with the phase of the run's first step carried in G.
+    h = stride * dt
+    step0, lag = divmod(step0, stride)
+    E = scipy.linalg.expm(a * h)
     rhs = np.concatenate([xi, np.zeros_like(xi)], axis=1)[..., None]
     G = np.empty(rhs.shape[:2], dtype=np.complex128)
     per = max(1, 2**25 // (16 * m * m))  # drives per solve: 32 MB of (i omega - A)
@@ -166,7 +171,9 @@ def _run_linear(
         # member by member (a batch gives what one by one gives)
         mine, k = slice(lo, lo + per), net_of[lo : lo + per]
         Z = np.linalg.solve(1j * omega[mine, None, None] * np.eye(m) - a[k], rhs[mine])
-        G[mine] = (np.exp(1j * omega[mine] * dt)[:, None, None] * Z - E[k] @ Z)[..., 0]
+        G[mine] = (np.exp(1j * omega[mine] * h)[:, None, None] * Z - E[k] @ Z)[..., 0]
+    if lag:
+        G *= np.exp(1j * omega * (lag * dt))[:, None]
     z = np.concatenate([u, v], axis=1).astype(ftype)
     args = (
         E.astype(ftype),
@@ -176,9 +183,8 @@ def _run_linear(
         omega,
         z,
         step0,
-        n_steps,
-        dt,
-        stride,
+        n_steps // stride,
+        h,
     )
     kernel: Any
     if backend == "numba":
@@ -188,7 +194,7 @@ def _run_linear(
     else:
         from ._numpy.oscillator import linear_steps as kernel
     z, bad = kernel(*args, out, first)
-    return z[:, :n], z[:, n:], bad
+    return z[:, :n], z[:, n:], bad * stride if bad > 0 else bad
 
 
 def _run_nonlinear(

@@ -28,7 +28,6 @@ def linear_steps(
     step0: int,
     n_steps: int,
     dt: float,
-    stride: int,
     out: np.ndarray,
     first: int,
 ) -> tuple[np.ndarray, int]:
@@ -37,7 +36,7 @@ def linear_steps(
     E is (K, 2N, 2N), one per network, and drive b runs on network net[b].
     """
     _, jnp, _ = modules()
-    kernel = _linear_kernel(stride, n_steps // stride, n_steps % stride)
+    kernel = _linear_kernel(n_steps)
     ftype = z.dtype
     z_end, recs, bad = kernel(
         jnp.asarray(E[0] if E.shape[0] == 1 else E[net]),
@@ -140,7 +139,7 @@ def _looped(lax: Any, jnp: Any, step: Any, record: Any, stride: int, n_rec: int,
 
 
 @functools.lru_cache(maxsize=32)
-def _linear_kernel(stride: int, n_rec: int, tail: int) -> Any:
+def _linear_kernel(n_steps: int) -> Any:
     jax, jnp, lax = modules()
 
     def whole(E: Any, Gr: Any, Gi: Any, omega: Any, z: Any, step0: Any, dt: Any) -> Any:
@@ -153,7 +152,7 @@ def _linear_kernel(stride: int, n_rec: int, tail: int) -> Any:
         def record(z: Any) -> Any:
             return z, jnp.isfinite(z).all()
 
-        return _looped(lax, jnp, step, record, stride, n_rec, tail)(z, step0)
+        return _looped(lax, jnp, step, record, 1, n_steps, 0)(z, step0)
 
     return jax.jit(whole)
 

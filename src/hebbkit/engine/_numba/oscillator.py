@@ -127,13 +127,13 @@ def _advance_phasors(omega, step, first, dt, rot_c, rot_s, pc, ps, lo, hi):  # t
             ps[b] = ps[b] * rot_c[b] + c * rot_s[b]
 
 
-def linear_steps(E, net, Gr, Gi, omega, z0, step0, n_steps, dt, stride, out, first):  # type: ignore[no-untyped-def]
+def linear_steps(E, net, Gr, Gi, omega, z0, step0, n_steps, dt, out, first):  # type: ignore[no-untyped-def]
     """z_{k+1} = E z_k + 2 Re[G e^{i omega t_k}]; see ``engine._numpy.oscillator.linear_steps``."""
     z = z0.copy()
     ET = np.ascontiguousarray(np.swapaxes(E, -1, -2))
     work = z.shape[0] * n_steps * z.shape[1] ** 2
     chunks = _split_chunks(z.shape[0], ET[0].nbytes)
-    args = (ET, net, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, first)
+    args = (ET, net, Gr, Gi, omega, z, step0, n_steps, dt, out, first)
     bad = _by_members(_linear_members(chunks), args, z.shape[0], work)
     return z, bad
 
@@ -145,7 +145,7 @@ def _linear_members(chunks: int):  # type: ignore[no-untyped-def]
     split = chunks > 1
 
     @numba.njit(cache=True, fastmath=_FAST, error_model="numpy", nogil=True)
-    def members(ET, net, Gr, Gi, omega, z, step0, n_steps, dt, stride, out, first, lo, hi):  # type: ignore[no-untyped-def]
+    def members(ET, net, Gr, Gi, omega, z, step0, n_steps, dt, out, first, lo, hi):  # type: ignore[no-untyped-def]
         m = z.shape[1]
         new = np.empty((_GROUP, m), dtype=z.dtype)
         part = np.empty((chunks, m), dtype=z.dtype)
@@ -170,19 +170,17 @@ def _linear_members(chunks: int):  # type: ignore[no-untyped-def]
                     for i in range(m):
                         z[b, i] = new[q, i] + (Gr[b, i] * c2 - Gi[b, i] * s2)
                 b0 += gn
-            if (k + 1) % stride == 0:
-                r = (k + 1) // stride - 1
-                # the divergence check: x * 0 is 0 for a finite x and NaN for NaN and +-inf
-                # (LLVM may not fold it to 0 without the nnan flag, which is not set); the sum
-                # vectorises with the copy, where a branch per element did not
-                check = 0.0
-                for b in range(lo, hi):
-                    for i in range(out.shape[2]):
-                        out[r, b, i] = z[b, first + i]
-                    for i in range(m):
-                        check += z[b, i] * 0.0
-                if check != check:
-                    return k + 1
+            # the divergence check: x * 0 is 0 for a finite x and NaN for NaN and +-inf (LLVM
+            # may not fold it to 0 without the nnan flag, which is not set); the sum
+            # vectorises with the copy, where a branch per element did not
+            check = 0.0
+            for b in range(lo, hi):
+                for i in range(out.shape[2]):
+                    out[k, b, i] = z[b, first + i]
+                for i in range(m):
+                    check += z[b, i] * 0.0
+            if check != check:
+                return k + 1
         return -1
 
     return members

@@ -24,7 +24,6 @@ def linear_steps(
     step0: int,
     n_steps: int,
     dt: float,
-    stride: int,
     out: np.ndarray,
     first: int,
 ) -> tuple[np.ndarray, int]:
@@ -32,9 +31,9 @@ def linear_steps(
 
     E = exp(A dt), one per network (K, 2N, 2N), and drive b runs on network net[b];
     G = (e^{i omega dt} - E) Z with Z the steady-state amplitude, so the forced part is carried
-    exactly. ``out`` (R, B, C) receives z[:, first:first + C] every ``stride`` steps (u is
-    z[:, :N], v is z[:, N:]). Returns the final z and the step (1-based) of the first
-    non-finite record (of any component), or -1.
+    exactly (and dt can be the whole time between two records). ``out`` (n_steps, B, C)
+    receives z[:, first:first + C] at every step (u is z[:, :N], v is z[:, N:]). Returns the
+    final z and the step (1-based) of the first non-finite z (of any component), or -1.
     """
     cols = slice(first, first + out.shape[2])
     E = E[0] if E.shape[0] == 1 else E[net]  # each drive's network
@@ -43,10 +42,9 @@ def linear_steps(
         z = (E @ z[..., None])[..., 0] + 2.0 * (
             Gr * np.cos(phase)[:, None] - Gi * np.sin(phase)[:, None]
         )
-        if (k + 1) % stride == 0:
-            out[(k + 1) // stride - 1] = z[:, cols]
-            if not np.all(np.isfinite(z)):
-                return z, k + 1
+        out[k] = z[:, cols]
+        if not np.all(np.isfinite(z)):
+            return z, k + 1
     return z, -1
 
 
