@@ -2,10 +2,9 @@
 (examples/oscillator_tuning_sweep.toml: 4 pattern counts x 4 windows a1 x 16 drive frequencies)
 run by the default ``batched`` executor (points go through the engine's batch axis, up to
 ``sweep.BATCH_MAX`` at a time) against the same points run one by one in a Python loop
-(``serial``), both through ``run_sweep`` into a fresh Zarr store, in one process with the
-command line's garbage-collector thresholds, after a warm-up that compiles every kernel. The
-two runs alternate, so that a change in the machine's load hits both. Every stored metric must
-be identical.
+(``serial``), both through ``run_sweep`` into a fresh Zarr store, in one process, after a
+warm-up that compiles every kernel. The two runs alternate, so that a change in the machine's
+load hits both. Every stored metric must be identical.
 
     python bench/sweep_batched.py [--repeats 3]
 """
@@ -19,7 +18,6 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import gc  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
@@ -29,7 +27,6 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
-from hebbkit.cli import GC_THRESHOLDS  # noqa: E402
 from hebbkit.sweep import from_toml, run_sweep  # noqa: E402
 
 SPEC = Path(__file__).resolve().parents[1] / "examples" / "oscillator_tuning_sweep.toml"
@@ -60,7 +57,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    gc.set_threshold(*GC_THRESHOLDS)  # as `hebbkit sweep` runs
     sweep, _ = from_toml(SPEC)
     points = int(np.prod(sweep.shape))
     timed("batched", sweep)  # warm-up: JIT of every kernel

@@ -2,17 +2,21 @@
 checks, atomic stores and config overrides. References here are the documented contracts."""
 
 import dataclasses
+import gc
 import json
+import threading
 
 import numpy as np
 import pytest
 import xarray as xr
 
 from hebbkit import config, store
+from hebbkit._gc import THRESHOLDS, rare_collections
 from hebbkit._params import Positive, frozen
 from hebbkit.engine import Record, simulate
 from hebbkit.errors import BackendUnavailable, ConfigError, DivergenceError, ParameterError
 from hebbkit.experiments import ExperimentConfig
+from hebbkit.networks.feedforward import FeedForward
 
 
 @frozen
@@ -178,3 +182,36 @@ def test_load_toml_reports_malformed_file(tmp_path):
         config.load_toml(bad)
     with pytest.raises(ConfigError, match=r"missing\.toml: must be a readable TOML file"):
         config.load_toml(tmp_path / "missing.toml")
+
+
+def test_rare_collections_nest_across_threads_and_restore_the_thresholds():
+    # The contract of hebbkit._gc: inside any open block the thresholds are THRESHOLDS, and
+    # the caller's own thresholds come back when the last block (of any thread) ends, also
+    # when simulate, which runs in one, raises.
+    mine = (1234, 5, 6)
+    saved = gc.get_threshold()
+    gc.set_threshold(*mine)
+    try:
+        inside, entered, release = [], threading.Event(), threading.Event()
+
+        def other() -> None:
+            with rare_collections():
+                entered.set()
+                release.wait(10)
+                inside.append(gc.get_threshold())
+
+        thread = threading.Thread(target=other)
+        with rare_collections():
+            thread.start()
+            assert entered.wait(10)
+            assert gc.get_threshold() == THRESHOLDS
+        assert gc.get_threshold() == THRESHOLDS  # the other thread's block is still open
+        release.set()
+        thread.join(10)
+        assert inside == [THRESHOLDS]
+        assert gc.get_threshold() == mine
+        with pytest.raises(ParameterError):
+            simulate(FeedForward(2, 1), None, None, t_stop=1.0, dt=-1.0)
+        assert gc.get_threshold() == mine
+    finally:
+        gc.set_threshold(*saved)

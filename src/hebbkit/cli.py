@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import __version__
+from ._gc import THRESHOLDS
 from .errors import HebbkitError
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
-
-# The garbage collector's thresholds in a command (:func:`main`).
-GC_THRESHOLDS = (50_000, 20, 20)
 
 app = typer.Typer(
     add_completion=False,
@@ -313,11 +311,8 @@ def _drawing_pool() -> contextlib.AbstractContextManager[Executor | None]:
 
 def main() -> None:
     """Entry point of the ``hebbkit`` console script: errors are one line and exit code 2."""
-    # A command allocates millions of objects that live to its end (modules, kernels, configs):
-    # at Python's default thresholds (700, 10, 10) they set off full collections, 4 of them
-    # (0.13 s) in `reproduce scarpetta2001 --quick`. The command line collects 70 times less
-    # often; hebbkit used as a library leaves the thresholds alone.
-    gc.set_threshold(*GC_THRESHOLDS)
+    # a command keeps most of what it allocates to its end: collect rarely (see _gc)
+    gc.set_threshold(*THRESHOLDS)
     _without_dask(sys.argv[1:])
     try:
         code = app(standalone_mode=False)

@@ -33,6 +33,7 @@ import numpy as np
 import xarray as xr
 
 from . import config as cfg
+from ._gc import rare_collections
 from ._progress import Progress
 from .errors import ConfigError, ParameterError
 
@@ -178,6 +179,7 @@ def _config(point: Point) -> Any:
     return point.config if point.model is None else point.model
 
 
+@rare_collections()  # it builds and keeps a config per point: see hebbkit._gc
 def run_sweep(
     sweep: Sweep,
     store: str | os.PathLike[str],

@@ -18,6 +18,7 @@ import numpy as np
 import xarray as xr
 
 from .. import _threads
+from .._gc import rare_collections
 from .._progress import Progress
 from ..errors import BackendUnavailable, ParameterError
 from .record import Record
@@ -30,6 +31,7 @@ AUTO_JAX_MIN_UNITS = 300
 DTYPES = ("float64", "float32")
 
 
+@rare_collections()  # it loads and compiles kernels: see hebbkit._gc
 def simulate(
     network: Any,
     rule: Any = None,
