@@ -111,9 +111,10 @@ def new_figure(**kwargs: Any) -> Figure:
 
 
 def warm_up() -> None:
-    """Start a helper process that is to draw figures soon (the CLI's): load matplotlib and
-    its fonts by drawing a small figure. The helper ignores Ctrl-C (the main process ends it)
-    and exits without collecting what it loaded (``gc.freeze``: 0.1 s saved at its exit)."""
+    """Prepare a process that is to draw figures soon (the CLI's helpers, or the fork server
+    they are forked from): load matplotlib and its fonts by drawing a small figure. It ignores
+    Ctrl-C (the main process ends it) and exits without collecting what it loaded
+    (``gc.freeze``: 0.1 s saved at its exit)."""
     import gc
     import io
     import signal
