@@ -300,8 +300,6 @@ def _drawing_pool() -> contextlib.AbstractContextManager[Executor | None]:
     import multiprocessing
     from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 
-    from .plots import warm_up
-
     if "forkserver" in multiprocessing.get_all_start_methods():
         import multiprocessing.forkserver
 
@@ -312,6 +310,8 @@ def _drawing_pool() -> contextlib.AbstractContextManager[Executor | None]:
         except OSError:  # no process could start: draw here
             return contextlib.nullcontext()
         return ProcessPoolExecutor(2, mp_context=server)
+    from .plots import warm_up
+
     spawn = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(1, mp_context=spawn, initializer=warm_up)
     try:
@@ -324,7 +324,9 @@ def _drawing_pool() -> contextlib.AbstractContextManager[Executor | None]:
 
 def main() -> None:
     """Entry point of the ``hebbkit`` console script: errors are one line and exit code 2."""
-    # a command keeps most of what it allocates to its end: collect rarely (see _gc)
+    # A command keeps most of what it allocates to its end: it collects rarely (see _gc) up to
+    # its exit, not in a rare_collections() block, whose end would restore the thresholds and
+    # set off a collection of the run's garbage (50 ms) just before the exit.
     gc.set_threshold(*THRESHOLDS)
     _without_dask(sys.argv[1:])
     try:
