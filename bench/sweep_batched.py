@@ -4,7 +4,9 @@ run by the default ``batched`` executor (points go through the engine's batch ax
 ``sweep.BATCH_MAX`` at a time) against the same points run one by one in a Python loop
 (``serial``), both through ``run_sweep`` into a fresh Zarr store, in one process, after a
 warm-up that compiles every kernel. The two runs alternate, so that a change in the machine's
-load hits both. Every stored metric must be identical.
+load hits both. Every stored metric must be identical. It also times the computation alone
+(``run_points`` on every point against ``run_point`` on each), without the costs that both
+executors pay once: validating the points and writing the store.
 
     python bench/sweep_batched.py [--repeats 3]
 """
@@ -27,7 +29,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
-from hebbkit.sweep import from_toml, run_sweep  # noqa: E402
+from hebbkit.sweep import from_toml, points, run_point, run_points, run_sweep  # noqa: E402
 
 SPEC = Path(__file__).resolve().parents[1] / "examples" / "oscillator_tuning_sweep.toml"
 
@@ -41,6 +43,18 @@ def timed(executor: str, sweep) -> tuple[float, float, xr.Dataset]:
         return time.perf_counter() - wall, time.process_time() - cpu, ds
     finally:
         shutil.rmtree(tmp)
+
+
+def computation(sweep, batched: bool) -> float:
+    """CPU seconds of computing every point's metrics, batched or one by one, without a store."""
+    models = [p.model for p in points(sweep)]
+    cpu = time.process_time()
+    if batched:
+        run_points(sweep.experiment, models)
+    else:
+        for model in models:
+            run_point(sweep.experiment, model)
+    return time.process_time() - cpu
 
 
 def max_relative_difference(a: xr.Dataset, b: xr.Dataset) -> float:
@@ -68,6 +82,10 @@ def main() -> None:
             wall, cpu, results[executor] = timed(executor, sweep)
             walls.append(wall)
             cpus.append(cpu)
+    alone: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(args.repeats):
+        for batched in alone:
+            alone[batched].append(computation(sweep, batched))
     diff = max_relative_difference(results["batched"], results["serial"])
     (batched, batched_cpu), (serial, serial_cpu) = runs["batched"], runs["serial"]
     tb, ts = statistics.median(batched), statistics.median(serial)
@@ -84,6 +102,11 @@ def main() -> None:
         f"({min(serial):.3f}-{max(serial):.3f}), {cs:.3f} s CPU"
     )
     print(f"  ratio            : {ts / tb:7.1f}x wall, {cs / cb:.1f}x CPU   (target >= 10x)")
+    ca, cl = statistics.median(alone[True]), statistics.median(alone[False])
+    print(
+        f"  computation alone: {ca:.3f} s CPU batched, {cl:.3f} s one by one: {cl / ca:.1f}x "
+        f"(no validation, no store)"
+    )
     print(f"  max relative difference of the stored metrics: {diff:.1e}")
 
 

@@ -540,6 +540,29 @@ def test_divergence_step_is_the_same_on_every_backend(kind, monkeypatch):
     assert steps["numba"] == steps["numpy"]
 
 
+@pytest.mark.parametrize("kind", ["linear", "nonlinear"])
+def test_divergence_before_record_start_is_reported(kind, backend):
+    """A run that overflows in the unrecorded transient before Record.start stops at the end of
+    the transient, 2999 steps of 1 ms (the records kept start at 3.0 s): like a recorded run,
+    which stops at the first record after the overflow, the transient is checked at its end,
+    which the linear network reaches in one exact step."""
+    n = 3
+    local = {"alpha": 10.0, "beta": 10.0, "gamma": 10.0, "J": 400.0 * np.eye(n)}
+    local["W"] = np.zeros((n, n))
+    if kind == "linear":
+        net = LinearOscillator(**local)
+    else:
+        net = Oscillator(**local, g_u=Linear(), g_v=Linear(), method="euler")
+    drive = OscillatoryDrive(xi=np.full(n, 1e100), frequency=10.0)
+    steps = []
+    for record in (Record(), Record(start=3.0)):
+        with pytest.raises(DivergenceError) as err:
+            simulate(net, None, drive, t_stop=4.0, dt=1e-3, backend=backend, record=record)
+        steps.append(err.value.step)
+    assert 100 < steps[0] < 2999
+    assert steps[1] == 2999
+
+
 def test_self_sustained_oscillation_is_detected(backend):
     # Stored with negative residual damping, the pattern mode is unstable and saturates into a
     # limit cycle near 41 Hz; a weak 30 Hz drive cannot entrain it, so the lock fraction is low,

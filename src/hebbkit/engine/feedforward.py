@@ -29,7 +29,7 @@ import xarray as xr
 from ..errors import DivergenceError, ParameterError
 from ..neurons.rate import Linear
 from ..rules.rate import PRE_TERMS, Composed, RateRule, inner, weight_dependence_vector
-from .record import Record
+from .record import Record, transient_as_piece
 
 RATE_VARS = ("w", "y", "x")
 UNITS = {"w": "1", "y": "Hz", "x": "Hz", "theta": "Hz", "mean_post": "Hz", "mean_pre": "Hz"}
@@ -68,6 +68,7 @@ class Problem:
         return (members, self.X.shape[1] // self.stride, *per_step[code])
 
 
+@transient_as_piece
 def run(
     network: Any,
     rule: Any,

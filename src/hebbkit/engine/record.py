@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
+from typing import Any
 
 from .._params import Duration, NonNegative, frozen
 from ..errors import ParameterError
@@ -65,3 +68,18 @@ class Record:
                     "Record.vars", "each must be one of " + ", ".join(available), name
                 )
         return tuple(names)
+
+
+def transient_as_piece(run: Callable[..., Any]) -> Callable[..., Any]:
+    """A kind's ``run(..., skip=0)`` for a kind that cannot leave steps unrecorded itself: the
+    ``skip`` steps before the first record (:meth:`Record.skipped`) run as a piece of their own,
+    whose single record is dropped, and the run continues from its state."""
+
+    @functools.wraps(run)
+    def skipping(network: Any, rule: Any, drive: Any, *, skip: int = 0, **kw: Any) -> Any:
+        if skip:
+            transient = Record(every=skip * kw["dt"], vars=kw["record"].vars)
+            kw["initial"] = run(network, rule, drive, **kw | {"n_steps": skip, "record": transient})
+        return run(network, rule, drive, **kw)
+
+    return skipping

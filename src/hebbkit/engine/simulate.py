@@ -119,12 +119,16 @@ def simulate(
     pieces = _chunk_steps(n_steps - skipped, stride, chunks)
     progress = Progress() if progress is None else progress
 
-    def advance(state: xr.Dataset | None, steps: int, record: Record) -> xr.Dataset:
-        return kind.run(
+    state = initial
+    parts: list[xr.Dataset] = []
+    for steps in progress.track(pieces, f"simulating {kind_name}", total=len(pieces)):
+        # the first piece also runs the transient before Record.start, unrecorded
+        state = kind.run(
             network,
             rule,
             drive,
             n_steps=steps,
+            skip=0 if parts else skipped,
             dt=dt,
             record=record,
             backend=backend,
@@ -132,13 +136,6 @@ def simulate(
             initial=state,
             dtype=dtype,
         )
-
-    state = initial
-    if skipped:  # the transient before Record.start: one piece, its single record dropped
-        state = advance(state, skipped, Record(every=skipped * dt, vars=record.vars))
-    parts = []
-    for steps in progress.track(pieces, f"simulating {kind_name}", total=len(pieces)):
-        state = advance(state, steps, record)
         parts.append(state)
     ds = parts[0] if len(parts) == 1 else _joined(parts)
     ds.attrs.update(provenance(backend=backend, seed=seed, dtype=dtype, dt=dt, t_stop=t_stop))

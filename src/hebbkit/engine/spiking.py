@@ -22,7 +22,7 @@ from ..networks.spiking import SpikingFeedForward
 from ..neurons.spiking import PoissonInput, SpikeTrains
 from ..rules import spike as sp
 from ..rules.spike import PairSTDP, TripletSTDP
-from .record import Record
+from .record import Record, transient_as_piece
 
 AVAILABLE = ("v", "g", "w", "spike_count")
 DEFAULT = ("v", "spike_count")
@@ -32,6 +32,7 @@ _TRACES = ("r1", "r2", "o1", "o2")
 _MAX_EXPONENT = 200.0
 
 
+@transient_as_piece
 def run(
     network: Any,
     rule: Any,

@@ -544,7 +544,13 @@ def _attractors(
         net = nonlinear_network(parts2["linear"], g_u, g_v, nl.u_star)
         t_stop = config.sim.settle + config.sim.window
         ds = simulate(
-            net, None, drive, t_stop=t_stop, dt=config.sim.dt_nonlinear, backend=config.backend
+            net,
+            None,
+            drive,
+            t_stop=t_stop,
+            dt=config.sim.dt_nonlinear,
+            record=Record(start=config.sim.settle),
+            backend=config.backend,
         )
         u_star = net.fixed_point()[0]
         omega = 2 * math.pi * drive.frequency

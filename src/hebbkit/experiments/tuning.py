@@ -20,6 +20,7 @@ import xarray as xr
 from pydantic import Field
 
 from .._progress import Progress
+from ..engine.record import Record
 from ..engine.simulate import simulate
 from ..networks.oscillator import (
     Imprint,
@@ -118,6 +119,7 @@ def run_batch(configs: list[TuningConfig], progress: Progress) -> list[Result]:
         dt=first.dt,
         backend=first.backend,
         seed=first.seed,
+        record=Record(start=first.settle),
     )
     u_plus, lock = drive_components(ds.time.values, ds.u.values, 2 * math.pi * freq, first.settle)
     analytic = np.empty_like(u_plus)

@@ -616,9 +616,12 @@ def drive_components(
     # batch first, so that each member's fit is a stack of small matrix products whose
     # result does not depend on the other members (a batch gives what one-by-one gives)
     u = np.ascontiguousarray(np.moveaxis(u[first:], 0, 1))  # (B, T, N)
-    phase = omega[:, None] * t[None, first:]
-    basis = np.stack([np.ones_like(phase), np.cos(phase), np.sin(phase)], axis=-1)  # (B, T, 3)
-    basis_t = basis.transpose(0, 2, 1)
+    # one basis per distinct frequency (a sweep repeats each over its networks), then one row
+    # per member: the same numbers as each member's own
+    freqs, which = np.unique(omega, return_inverse=True)
+    phase = freqs[:, None] * t[None, first:]
+    basis = np.stack([np.ones_like(phase), np.cos(phase), np.sin(phase)], axis=-1)[which]
+    basis_t = basis.transpose(0, 2, 1)  # basis (B, T, 3)
     coef = np.linalg.solve(basis_t @ basis, basis_t @ u)  # (B, 3, N)
     u_plus = 0.5 * (coef[:, 1] - 1j * coef[:, 2])
     fit = basis @ coef
