@@ -30,7 +30,7 @@ DEPENDENCES = ["", "soft", "decay", "hard", "soft+decay", "l1", "l2", "sub+hard"
 @st.composite
 def rules(draw, cls, parts):
     if cls is R.Taylor:
-        rule = R.Taylor(*draw(st.lists(st.floats(-0.5, 0.5), min_size=6, max_size=6)))
+        rule = R.Taylor(*draw(st.lists(st.floats(-0.5, 0.5), min_size=8, max_size=8)))
     elif cls is R.Covariance:
         rule = R.Covariance(
             gamma=draw(unit),

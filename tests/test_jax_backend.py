@@ -39,7 +39,16 @@ DT = 0.05
 STEPS = 120
 
 RULES = {
-    R.Taylor: R.Taylor(c0=0.01, c1_pre=-0.02, c1_post=0.03, c11=0.2, c21=-0.05, c12=0.04),
+    R.Taylor: R.Taylor(
+        c0=0.01,
+        c1_pre=-0.02,
+        c1_post=0.03,
+        c11=0.2,
+        c21=-0.05,
+        c12=0.04,
+        c2_pre=0.02,
+        c2_post=-0.01,
+    ),
     R.Hebb: R.Hebb(c11=0.2),
     R.Covariance: R.Covariance(gamma=0.3, mean_post=0.4, mean_pre=0.6, tau=0.5),
     R.Oja: R.Oja(gamma=0.3),

@@ -231,14 +231,18 @@ def test_every_rule_maps_to_its_taylor_coefficients():
     taylor = R.Taylor.dw
     p = R.Hebb(c11=0.7)
     assert np.isclose(
-        R.Hebb.dw(w, x, y, a, b, p.dw_params()), taylor(w, x, y, a, b, (0, 0, 0, 0.7, 0, 0))
+        R.Hebb.dw(w, x, y, a, b, p.dw_params()), taylor(w, x, y, a, b, (0, 0, 0, 0.7, 0, 0, 0, 0))
     )
     bcm = R.BCMFixed(eta=0.3, theta=1.2)
-    want = taylor(w, x, y, a, b, (0, 0, 0, -0.3 * 1.2, 0.3, 0))
+    want = taylor(w, x, y, a, b, (0, 0, 0, -0.3 * 1.2, 0.3, 0, 0, 0))
     assert np.isclose(R.BCMFixed.dw(w, x, y, a, b, bcm.dw_params()), want)
     cov = R.Covariance(gamma=0.4)
-    want = taylor(w, x, y, a, b, (0.4 * a * b, -0.4 * a, -0.4 * b, 0.4, 0, 0))
+    want = taylor(w, x, y, a, b, (0.4 * a * b, -0.4 * a, -0.4 * b, 0.4, 0, 0, 0, 0))
     assert np.isclose(R.Covariance.dw(w, x, y, a, b, cov.dw_params()), want)
+    # Oja: c11 = gamma and the weight-dependent c2_post(w) = -gamma w
+    oja = R.Oja(gamma=0.6)
+    want = taylor(w, x, y, a, b, (0, 0, 0, 0.6, 0, 0, 0, -0.6 * w))
+    assert np.isclose(R.Oja.dw(w, x, y, a, b, oja.dw_params()), want)
 
 
 def test_registry_holds_every_rule_class():
@@ -261,7 +265,7 @@ def test_affine_form_is_the_rule():
     w, x, y, a, b = rng.uniform(-2.0, 2.0, (5, 1000))
 
     def affine_error(cls):
-        p = np.array(cls().dw_params() + (0.0,) * (6 - len(cls.dw_fields))) + 0.37
+        p = np.array(cls().dw_params() + (0.0,) * (8 - len(cls.dw_fields))) + 0.37
         alpha, beta = cls.dw(1.0, 0.0, y, a, 0.0, p), cls.dw(0.0, 1.0, y, a, 0.0, p)
         return np.max(np.abs(alpha * w + beta * x - cls.dw(w, x, y, a, b, p)))
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hebbkit.errors import ParameterError
+from hebbkit.neurons.spiking import AdExClopath
 from hebbkit.rules import get_rule
 from hebbkit.rules.spike import PairSTDP, TripletSTDP, VoltageSTDP
 from tolerances import SAME_ALGORITHM_F64
@@ -39,6 +40,7 @@ def every_trace_rule():
         (lambda: TripletSTDP.preset("visual"), r"TripletSTDP\.preset"),
         (lambda: VoltageSTDP(theta_plus=-0.08), r"VoltageSTDP\.theta_plus"),
         (lambda: VoltageSTDP(tau_x=-1.0), r"VoltageSTDP\.tau_x"),
+        (lambda: AdExClopath(V_reset=0.05), r"AdExClopath\.V_reset: must be < V_peak"),
     ],
 )
 def test_spike_rules_reject_bad_parameters_in_one_line(make, name):
@@ -114,7 +116,6 @@ def test_voltage_stdp_terms_match_clopath_definitions():
 def test_voltage_stdp_numba_equals_numpy_per_step(delay, filter_delay, homeostatic):
     from hebbkit.engine._numba.spiking import voltage_synapse as fast
     from hebbkit.engine._numpy.spiking import voltage_synapse as spec
-    from hebbkit.neurons.spiking import AdExClopath
 
     dt, n = 1e-4, 3000
     pre, post = np.zeros(n, np.int8), np.zeros(n, np.int8)

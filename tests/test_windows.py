@@ -58,6 +58,20 @@ def test_small_window_fails_for_bi_poo_at_40hz():
     assert not small_window_fails(ExponentialWindow(a_plus=1.0, tau_plus=1e-3), 5.0)
 
 
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: small_window_error(bi_poo_window(), float("nan")), "small_window_error.frequency"),
+        (lambda: small_window_error(bi_poo_window(), -1.0), "small_window_error.frequency"),
+        (lambda: small_window_fails(bi_poo_window(), 40.0, -1), "small_window_fails.tolerance"),
+    ],
+)
+def test_small_window_checks_reject_bad_input_in_one_line(call, name):
+    with pytest.raises(ParameterError, match=f"^{name}: ") as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
 @pytest.mark.parametrize("window", [*WINDOWS, SmallWindow(a0=0.3, a1=2e-4), DeltaWindow(a0=0.7)])
 def test_window_quadrature_integrates_a_sinusoid(window):
     # sum_k w_k e^{i w k dt} must equal int A e^{i w tau} = conj(A~(w)).

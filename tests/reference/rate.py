@@ -22,6 +22,8 @@ def drift(rule, w, x_j, y_i, a_i, b_j):
             rule.c0
             + rule.c1_pre * x_j
             + rule.c1_post * y_i
+            + rule.c2_pre * x_j**2
+            + rule.c2_post * y_i**2
             + rule.c11 * y_i * x_j
             + rule.c21 * y_i**2 * x_j
             + rule.c12 * y_i * x_j**2

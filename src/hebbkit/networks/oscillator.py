@@ -2,8 +2,10 @@
 
 Sign convention. The drive is I_i(t) = I0_i + (xi_i e^{i omega t} + c.c.) with complex patterns xi,
 the positive-frequency response is u+ e^{i omega t}, and A~(omega) = int A(tau) e^{-i omega tau}
-dtau. The paper writes e^{-i omega t}; its formulas are the complex conjugates of ours, so its
-A~''(omega0) ~ omega0 a1 is our Im A~ = -omega0 a1 (docs/scarpetta2001.md derives every
+dtau. The paper writes e^{-i omega t}; its formulas are the complex conjugates of ours. Its
+eqs (11)-(12) use A~'' = Im A~, for the small window Im A~ = -omega0 a1: with that sign
+omega0^2 = alpha^2 + beta gamma - J0 omega0 A~'' rises with a1 > 0, as the paper says it does
+(the extracted text of eqs 11-12 has lost its minus signs; docs/scarpetta2001.md derives every
 prefactor).
 
 - :class:`Oscillator`: eqs (1)-(2), the nonlinear model; :meth:`Oscillator.fixed_point` for the
@@ -471,7 +473,11 @@ def imprint_amplitude(local: LinearOscillator, frequency: float) -> complex:
 
 
 def learning_strength(local: LinearOscillator, imprint: Imprint) -> float:
-    """J0 = 2 eta_J T |U0|^2 (1/s), the scale of eq (9) in the paper's normalisation."""
+    """J0 = 2 eta_J T |U0|^2, the scale of eq (9) in the paper's normalisation.
+
+    With eta_J in 1/(s^2 u^2), T and U0 in s, J0 is in s/u^2: J_ij = J0 Re[A~* xi_i xi_j*] is in
+    1/s for patterns xi in u/s. For the unit-norm patterns used throughout (|xi| = 1 u/s) its
+    number is the coupling scale in 1/s, as the tables quote it."""
     return (
         2.0
         * imprint.eta_J
@@ -492,7 +498,8 @@ def tuned_eta_W(local: LinearOscillator, frequency: float, eta_J: float) -> floa
 def eta_for_strength(
     local: LinearOscillator, frequency: float, duration: float, J0: float
 ) -> float:
-    """The eta_J giving learning strength J0 (1/s) for ``duration`` s at ``frequency`` Hz."""
+    """The eta_J giving learning strength J0 (:func:`learning_strength`; 1/s for patterns of
+    norm 1 u/s) for ``duration`` s at ``frequency`` Hz."""
     return J0 / (2.0 * duration * abs(imprint_amplitude(local, frequency)) ** 2)
 
 

@@ -32,6 +32,7 @@ class AbstractTransfer(abc.ABC):
         return np.asarray(values, dtype=np.float64)
 
     def __call__(self, x: Any) -> Any:
+        """g(x), elementwise, in float64."""
         return self.f(np.asarray(x, dtype=np.float64), self.param_array())
 
     def derivative(self, x: Any) -> Any:
@@ -51,7 +52,15 @@ class AbstractTransfer(abc.ABC):
 
 @frozen
 class Linear(AbstractTransfer):
-    """g(x) = gain * x + offset."""
+    """g(x) = gain * x + offset.
+
+    Parameters
+    ----------
+    gain : float
+        Output per unit of input (output unit / input unit).
+    offset : float
+        g(0), in the output unit.
+    """
 
     name: ClassVar[str] = "linear"
     gain: Real = 1.0
@@ -68,7 +77,15 @@ class Linear(AbstractTransfer):
 
 @frozen
 class Rectified(AbstractTransfer):
-    """g(x) = gain * max(x - threshold, 0), the rectified-linear unit."""
+    """g(x) = gain * max(x - threshold, 0), the rectified-linear unit.
+
+    Parameters
+    ----------
+    gain : float, > 0
+        Output per unit of input above the threshold (output unit / input unit).
+    threshold : float
+        The input below which g is 0 (input unit).
+    """
 
     name: ClassVar[str] = "rectified"
     gain: Positive = 1.0
@@ -87,7 +104,15 @@ class Rectified(AbstractTransfer):
 
 @frozen
 class Tanh(AbstractTransfer):
-    """g(x) = amplitude * tanh(gain * x)."""
+    """g(x) = amplitude * tanh(gain * x).
+
+    Parameters
+    ----------
+    gain : float, > 0
+        Slope at 0 over amplitude (1 / input unit).
+    amplitude : float, > 0
+        The saturation value (output unit).
+    """
 
     name: ClassVar[str] = "tanh"
     gain: Positive = 1.0
@@ -105,7 +130,17 @@ class Tanh(AbstractTransfer):
 
 @frozen
 class Sigmoid(AbstractTransfer):
-    """g(x) = amplitude / (1 + exp(-gain (x - threshold)))."""
+    """g(x) = amplitude / (1 + exp(-gain (x - threshold))).
+
+    Parameters
+    ----------
+    gain : float, > 0
+        Steepness (1 / input unit): the slope at the threshold is gain * amplitude / 4.
+    threshold : float
+        The input where g = amplitude / 2 (input unit).
+    amplitude : float, > 0
+        The saturation value (output unit).
+    """
 
     name: ClassVar[str] = "sigmoid"
     gain: Positive = 1.0

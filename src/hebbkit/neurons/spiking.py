@@ -26,13 +26,15 @@ class LIF:
     tau_m dv/dt = E_L - v + I (current), tau_syn dg/dt = -g, tau_syn dI/dt = -I; a spike when
     v > V_th, then v = V_reset for t_ref.
 
-    The Song, Miller & Abbott 2000 (Nat. Neurosci. 3:919) neuron is the default: tau_m = 10 ms,
-    E_L = -74 mV, V_th = -54 mV, V_reset = -60 mV, excitatory conductance with E_syn = 0 V and
-    tau_syn = 5 ms. The synaptic variable decays exactly (factor exp(-dt/tau_syn) per step).
-    Current synapses make the membrane equation linear and it is integrated exactly (the
-    propagator of Rotter & Diesmann 1999, Biol. Cybern. 81:381); conductance synapses make it
-    bilinear and it is integrated by forward Euler at dt, which the engine requires to be at
-    most a tenth of the shortest time constant.
+    The default is the neuron of Brian2's STDP example, adapted from Song, Miller & Abbott 2000
+    (Nat. Neurosci. 3:919) and Song & Abbott 2001 (Neuron 32:339), the peers' T4 benchmark:
+    tau_m = 10 ms, E_L = -74 mV, V_th = -54 mV, V_reset = -60 mV, excitatory conductance with
+    E_syn = 0 V and tau_syn = 5 ms (Song, Miller & Abbott used tau_m = 20 ms, E_L = -70 mV).
+    The synaptic variable decays exactly (factor exp(-dt/tau_syn) per step). Current synapses
+    make the membrane equation linear and it is integrated exactly (the propagator of Rotter &
+    Diesmann 1999, Biol. Cybern. 81:381); conductance synapses make it bilinear and it is
+    integrated by forward Euler at dt, which the engine requires to be at most a tenth of the
+    shortest time constant.
 
     Parameters
     ----------
@@ -210,10 +212,11 @@ class AdExClopath:
     When u > V_peak the neuron spikes: u is held at V_spike for t_spike, then set to V_reset,
     and w_ad += b, z = I_sp, V_T = V_T_max. The defaults are the paper's visual-cortex values
     (C = 281 pF, g_L = 30 nS, E_L = -70.6 mV, V_T_rest = -50.4 mV, Delta_T = 2 mV,
-    tau_w = 144 ms, a = 4 nS, b = 80.5 pA, I_sp = 400 pA, tau_z = 40 ms, tau_VT = 50 ms,
-    V_T_max = -30.4 mV) with the spike shape of the authors' simulations (peak detection at
-    20 mV, 29.4 mV for 2 ms, reset to -49.5 mV). u and w_ad are integrated by forward Euler at
-    dt; z and V_T decay exactly.
+    tau_w = 144 ms, a = 4 nS, I_sp = 400 pA, tau_z = 40 ms, tau_VT = 50 ms, V_T_max = -30.4 mV)
+    and b = 80.5 pA, the value of Brette & Gerstner 2005 and of NEST's aeif_psc_delta_clopath
+    (transcriptions of the paper's Table 1a give 0.805 pA), with the spike shape of the
+    authors' simulations (peak detection at 20 mV, 29.4 mV for 2 ms, reset to -49.5 mV). u and
+    w_ad are integrated by forward Euler at dt; z and V_T decay exactly.
 
     Parameters
     ----------
@@ -250,6 +253,10 @@ class AdExClopath:
         if not self.V_T_rest < self.V_peak:
             raise ParameterError(
                 "AdExClopath.V_peak", f"must be > V_T_rest={self.V_T_rest!r} V", self.V_peak
+            )
+        if not self.V_reset < self.V_peak:  # else it spikes again at once, every step
+            raise ParameterError(
+                "AdExClopath.V_reset", f"must be < V_peak={self.V_peak!r} V", self.V_reset
             )
 
     @property

@@ -20,6 +20,7 @@ class AbstractRule:
 
     @property
     def params(self) -> tuple[float, ...]:
+        """The numeric field values, in declaration order, as floats."""
         values = []
         for field in dataclasses.fields(self):  # type: ignore[arg-type]
             value = getattr(self, field.name)

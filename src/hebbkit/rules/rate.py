@@ -1,9 +1,11 @@
 """The rate-based Hebbian family: dw_ij/dt = F(w_ij; nu_i, nu_j), its presets and weight dependence.
 
-Every rule is a preset or a documented extension of the essay's second-order Taylor expansion
-(Gerstner & Kistler 2002, *Spiking Neuron Models*, eq. 10.2; the essay seed, Figs. 4-12)
+Every rule is a preset or a documented extension of the essay's Taylor expansion (Gerstner &
+Kistler 2002, *Spiking Neuron Models*, eq. 10.2, to second order; the essay seed, Figs. 4-12,
+whose BCM reading, Fig. 12, adds the third-order c21)
 
-    dw_ij/dt = c0 + c1_pre nu_j + c1_post nu_i + c11 nu_i nu_j + c21 nu_i^2 nu_j + c12 nu_i nu_j^2
+    dw_ij/dt = c0 + c1_pre nu_j + c1_post nu_i + c2_pre nu_j^2 + c2_post nu_i^2 + c11 nu_i nu_j
+               + c21 nu_i^2 nu_j + c12 nu_i nu_j^2
 
 with nu_i the postsynaptic and nu_j the presynaptic rate.
 
@@ -84,21 +86,22 @@ class RateRule(AbstractRateRule):
 
 @frozen
 class Taylor(RateRule):
-    """Taylor: dw/dt = c0 + c1_pre nu_j + c1_post nu_i + c11 nu_i nu_j + c21 nu_i^2 nu_j + ...
+    """Taylor: dw/dt = c0 + c1_pre nu_j + c1_post nu_i + c2_pre nu_j^2 + ... + c12 nu_i nu_j^2.
 
-    The full form: dw_ij/dt = c0 + c1_pre nu_j + c1_post nu_i + c11 nu_i nu_j + c21 nu_i^2 nu_j
-    + c12 nu_i nu_j^2.
+    The full form: dw_ij/dt = c0 + c1_pre nu_j + c1_post nu_i + c2_pre nu_j^2 + c2_post nu_i^2
+    + c11 nu_i nu_j + c21 nu_i^2 nu_j + c12 nu_i nu_j^2.
 
-    The general second-order expansion of dw_ij/dt = F(w_ij; nu_i, nu_j) in the rates (essay
-    seed, Figs. 4-5 and 12; Gerstner & Kistler 2002, Spiking Neuron Models, eq. 10.2). With all
-    coefficients constant it has no fixed point in w: combine it with ``Composed`` weight
-    dependence to bound it.
+    The expansion of dw_ij/dt = F(w_ij; nu_i, nu_j) in the rates: every term of second order
+    (Gerstner & Kistler 2002, Spiking Neuron Models, eq. 10.2; essay seed, Figs. 4-5) and the
+    two mixed terms of third order that BCM (c21, essay Fig. 12) and its presynaptic mirror
+    (c12) use. With all coefficients constant it has no fixed point in w: combine it with
+    ``Composed`` weight dependence to bound it.
 
     Parameters
     ----------
     c0 : float, 1/s
     c1_pre, c1_post : float, 1/(s Hz)
-    c11 : float, 1/(s Hz^2)
+    c11, c2_pre, c2_post : float, 1/(s Hz^2)
     c21, c12 : float, 1/(s Hz^3)
         Any finite value; the sign of c11 decides whether joint activity potentiates.
     """
@@ -109,11 +112,16 @@ class Taylor(RateRule):
     c11: Coefficient = 1.0
     c21: Coefficient = 0.0
     c12: Coefficient = 0.0
-    dw_fields: ClassVar[tuple[str, ...]] = ("c0", "c1_pre", "c1_post", "c11", "c21", "c12")
+    c2_pre: Coefficient = 0.0
+    c2_post: Coefficient = 0.0
+    dw_fields: ClassVar[tuple[str, ...]] = (
+        "c0", "c1_pre", "c1_post", "c11", "c21", "c12", "c2_pre", "c2_post"
+    )  # fmt: skip
 
     @staticmethod
     def dw(w: Any, x: Any, y: Any, a: Any, b: Any, p: Any) -> Any:
-        return p[0] + p[1] * x + p[2] * y + p[3] * y * x + p[4] * y * y * x + p[5] * y * x * x
+        linear = p[0] + p[1] * x + p[2] * y + p[6] * x * x + p[7] * y * y
+        return linear + p[3] * y * x + p[4] * y * y * x + p[5] * y * x * x
 
 
 @frozen
@@ -186,7 +194,7 @@ class Oja(RateRule):
     Oja (1982) J. Math. Biol. 15:267, eq. 3; essay seed, Fig. 9. For a linear unit driven by
     zero-mean input of covariance C, each row w_i converges to +-e1, the principal eigenvector of
     C, with |w_i| = 1. As a Taylor form: c11 = gamma plus the weight-dependent term
-    c20(w) nu_i^2 with c20 = -gamma w_ij.
+    c2_post(w) nu_i^2 with c2_post = -gamma w_ij.
 
     Parameters
     ----------
@@ -344,6 +352,7 @@ class SoftBounds:
             raise ParameterError("SoftBounds.w_max", f"must be > w_min={self.w_min!r}", self.w_max)
 
     def vector(self) -> tuple[float, ...]:
+        """Its part of :func:`weight_dependence_vector`: (on, gamma2, w_min, w_max, beta)."""
         return (1.0, self.gamma2, self.w_min, self.w_max, self.beta)
 
     @staticmethod
@@ -394,15 +403,19 @@ class HardBounds:
 
 @frozen
 class MultiplicativeNorm:
-    """MultiplicativeNorm: w_i <- w_i * total / |w_i| after every step, |.| the L1 or L2 norm.
+    """MultiplicativeNorm: w_i <- w_i * total / s_i after every step, s_i = sum_j w_ij or |w_i|.
 
     Multiplicative normalisation of each unit's incoming weights (von der Malsburg 1973,
-    Kybernetik 14:85; Miller & MacKay 1994, Neural Comput. 6:100, Sec. 2). The L1 form keeps
-    sum_j w_ij = total; the L2 form keeps |w_i| = total.
+    Kybernetik 14:85; Miller & MacKay 1994, Neural Comput. 6:100, Sec. 2). ``"l1"`` divides by
+    the sum of the weights, as those papers do, and keeps sum_j w_ij = total: the L1 norm for
+    the non-negative weights it is meant for (with mixed signs the sum can approach 0 and the
+    scale blow up; use ``"l2"`` or hard bounds at 0 there). ``"l2"`` divides by the Euclidean
+    norm and keeps |w_i| = total.
 
     Parameters
     ----------
     total : float, > 0
+        The sum (``"l1"``) or the norm (``"l2"``) each unit's weights are scaled to.
     norm : {"l1", "l2"}
     """
 
@@ -410,6 +423,7 @@ class MultiplicativeNorm:
     norm: Literal["l1", "l2"] = "l1"
 
     def vector(self) -> tuple[float, float]:
+        """Its part of :func:`weight_dependence_vector`: (kind 1 or 2, total)."""
         return (1.0 if self.norm == "l1" else 2.0, self.total)
 
 
@@ -429,6 +443,7 @@ class SubtractiveNorm:
     total: Real = 1.0
 
     def vector(self) -> tuple[float, float]:
+        """Its part of :func:`weight_dependence_vector`: (kind 3, total)."""
         return (3.0, self.total)
 
 

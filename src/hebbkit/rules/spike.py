@@ -136,6 +136,8 @@ class PairSTDP(AbstractTraceSTDP):
         )
 
     def kernel_params(self) -> np.ndarray:
+        """The spiking kernels' parameter vector: this rule as the triplet rule with no triplet
+        terms (A3 = 0, tau_x = tau_y = 1 s, unused)."""
         return np.array(
             [
                 self.A_plus,
@@ -157,8 +159,9 @@ class PairSTDP(AbstractTraceSTDP):
 
 # Pfister & Gerstner 2006, J. Neurosci. 26:9673. Table 3 (visual cortex, fitted to the
 # Sjostrom et al. 2001 pairing-frequency data) and Table 4 (hippocampal culture, Wang et al.
-# 2005). tau_plus = 16.8 ms and tau_minus = 33.7 ms in every row (from Bi & Poo 2001). Where a
-# minimal model has A3_minus = 0, tau_x does not enter and the full row's value is used.
+# 2005). tau_plus = 16.8 ms and tau_minus = 33.7 ms in every row (Bi & Poo 2001's fit of their
+# 1998 data, as in windows.bi_poo_window). Where a minimal model has A3_minus = 0, tau_x does
+# not enter and the full row's value is used.
 _PRESETS: dict[str, dict[str, Any]] = {
     "visual_cortex_all_to_all_full": dict(
         interaction="all_to_all",
@@ -280,6 +283,8 @@ class TripletSTDP(AbstractTraceSTDP):
         return cls(**{**_PRESETS[name], **overrides})
 
     def kernel_params(self) -> np.ndarray:
+        """The spiking kernels' parameter vector: A2+, A3+, A2-, A3-, tau+, tau_x, tau-, tau_y,
+        w_min, w_max, mu, then the interaction's keep flags."""
         return np.array(
             [
                 self.A2_plus,

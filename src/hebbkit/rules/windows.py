@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._params import NonNegative, Positive, Real, TimeConstant, frozen
+from .._params import NonNegative, Real, TimeConstant, frozen
 from ..errors import ParameterError
 
 # Exponential tails are cut where they have fallen by e^-20 = 2e-9 (relative).
@@ -89,8 +89,9 @@ class SmallWindow(AbstractWindow):
     """Small-window form, A(tau) = a0 delta(tau) - a1 delta'(tau), so A~(omega) = a0 - i omega a1.
 
     This is the window of the paper's simulations: they used the expansion of eq. (12),
-    A~'(omega) ~ a0 and A~''(omega) ~ omega a1 (their sign convention; ours has
-    Im A~ = -omega a1), with a1 = 0.1 for a pattern imprinted at 41 Hz and a1 = 1.1 at 63 Hz
+    A~'(omega) ~ a0 and A~''(omega) = Im A~ ~ -omega a1 (the sign that makes a1 > 0 raise the
+    resonance of their eq 11, as they say it does), with a1 = 0.1 for a pattern imprinted at
+    41 Hz and a1 = 1.1 at 63 Hz
     (Scarpetta, Li & Hertz 2001, NIPS 13, eq. 12 and Fig. 3). Acting on a signal f, the window
     gives int A(tau) f(tau) dtau = a0 f(0) + a1 f'(0).
 
@@ -259,10 +260,13 @@ class CallableWindow(AbstractWindow):
 
 
 def bi_poo_window(scale: float = 1.0) -> ExponentialWindow:
-    """The two-sided window fitted to Bi & Poo (1998, J Neurosci 18:10464).
+    """The two-sided window fitted to the hippocampal data of Bi & Poo (1998, J Neurosci
+    18:10464).
 
     LTP 0.777 e^{-tau/16.8 ms},
-    LTD -0.273 e^{tau/33.7 ms} (amplitudes in 1/s times ``scale``); half-width about 20 ms."""
+    LTD -0.273 e^{tau/33.7 ms} (amplitudes in 1/s times ``scale``); half-width about 20 ms. The
+    time constants are the fit's as Bi & Poo (2001, Annu. Rev. Neurosci. 24:139) give it, which
+    is where Pfister & Gerstner (2006) take theirs from (``rules.spike``)."""
     return ExponentialWindow(
         a_plus=0.777 * scale, tau_plus=16.8e-3, a_minus=0.273 * scale, tau_minus=33.7e-3
     )
@@ -271,15 +275,23 @@ def bi_poo_window(scale: float = 1.0) -> ExponentialWindow:
 def small_window_error(window: AbstractWindow, frequency: float) -> float:
     """|A~(omega) - (a0 - i omega a1)| / |A~(omega)| at ``frequency`` (Hz): the relative error of
     the paper's eq. (12). It grows like (omega tau)^2 and blows up where a0 is small: for
-    :func:`bi_poo_window` at 40 Hz (omega tau_minus = 8.5, a0 nearly cancels) it is 32 (3200%)."""
+    :func:`bi_poo_window` at 40 Hz (omega tau_minus = 8.5, a0 nearly cancels) it is 32 (3200%);
+    infinite where the exact transform is 0."""
+    if not (isinstance(frequency, int | float) and math.isfinite(frequency) and frequency > 0):
+        raise ParameterError(
+            "small_window_error.frequency", "must be a finite number > 0 Hz", frequency
+        )
     omega = 2.0 * math.pi * frequency
     exact = complex(window.fourier(omega))
     approx = window.a0 - 1j * omega * window.a1
-    return abs(exact - approx) / abs(exact)
+    return abs(exact - approx) / abs(exact) if exact != 0 else math.inf
 
 
-def small_window_fails(window: AbstractWindow, frequency: float, tolerance: Positive = 0.1) -> bool:
-    """True where the small-window expansion (eq. 12) is off by more than ``tolerance``."""
+def small_window_fails(window: AbstractWindow, frequency: float, tolerance: float = 0.1) -> bool:
+    """True where the small-window expansion (eq. 12) is off by more than ``tolerance`` (a
+    relative error, > 0) at ``frequency`` (Hz, > 0)."""
+    if not (isinstance(tolerance, int | float) and tolerance > 0):
+        raise ParameterError("small_window_fails.tolerance", "must be a number > 0", tolerance)
     return small_window_error(window, frequency) > tolerance
 
 

@@ -33,7 +33,7 @@ from ...rules.rate import SoftBounds
 
 NONE, STATE, WTY, WTY_LOWER = range(4)
 RECORD_CODES = ("w", "y", "x", "a", "b")
-N_PARAMS = 6  # the most parameters a rule passes to dw (Taylor)
+N_PARAMS = 8  # the most parameters a rule passes to dw (Taylor)
 
 # reassoc and contract let LLVM vectorise the dot products and use FMA; NaN/inf semantics are
 # kept (no nnan/ninf) so that the divergence check still sees them.
@@ -192,7 +192,7 @@ def kernel(
             my = m if Yc.shape[0] > 1 else 0
             # a tuple of scalars, not a row of P: the rule's p[k] become registers, which lets
             # LLVM vectorise the inner loops without alias checks against W
-            p = (P[m, 0], P[m, 1], P[m, 2], P[m, 3], P[m, 4], P[m, 5])
+            p = (P[m, 0], P[m, 1], P[m, 2], P[m, 3], P[m, 4], P[m, 5], P[m, 6], P[m, 7])
             soft = WD[m, 0] != 0
             g2, smin, smax, beta, g0 = WD[m, 1], WD[m, 2], WD[m, 3], WD[m, 4], WD[m, 5]
             hard = WD[m, 6] != 0
@@ -372,7 +372,7 @@ def paired_kernel(dw_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -
             i0 = (item % blocks) * per
             i1 = i0 + per if i0 + per < n_post else n_post
             mx = m if X.shape[0] > 1 else 0
-            p = (P[m, 0], P[m, 1], P[m, 2], P[m, 3], P[m, 4], P[m, 5])
+            p = (P[m, 0], P[m, 1], P[m, 2], P[m, 3], P[m, 4], P[m, 5], P[m, 6], P[m, 7])
             kpost = K[m, 0]
             y, d, e, gram, c = Y[item], D[item], E[item], G[item], C[item]
             Xm, Wm = X[mx], W[m]
