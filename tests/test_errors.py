@@ -122,6 +122,7 @@ def _cli(*args: str, cwd) -> subprocess.CompletedProcess[str]:
         (("run", "{exp}", "--set", "nope=1"), "error: config: nope: is not a parameter"),
         (("run", "{exp}", "--config", "bad.toml"), "error: bad.toml: is not valid TOML"),
         (("run", "{exp}", "--backend", "cuda"), "error: config: backend: input should be"),
+        (("run", "{exp}", "--config", "binary.toml"), "error: binary.toml: must be a TOML file in"),
         (("run",), "error: Missing argument"),
         (("frobnicate",), "error: No such command"),
     ],
@@ -130,6 +131,7 @@ def test_cli_errors_exit_2_with_one_line_and_no_output(tmp_path, args, pattern):
     from hebbkit.experiments import names
 
     (tmp_path / "bad.toml").write_text("seed = = 1\n")
+    (tmp_path / "binary.toml").write_bytes(b"\xff\xfe seed")
     exp = names()[0] if names() else "no-such-experiment"
     args = tuple(a.format(exp=exp) for a in args)
     proc = (
@@ -140,4 +142,26 @@ def test_cli_errors_exit_2_with_one_line_and_no_output(tmp_path, args, pattern):
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(pattern), proc.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml", "binary.toml"]
+
+
+@pytest.mark.parametrize("kind", ["file", "directory"])
+def test_cli_out_that_is_not_a_result_is_refused_before_the_run(tmp_path, kind):
+    """--out naming a file, or a directory that holds something else than an earlier result,
+    is refused in one line before anything runs, and left as it was: a result replaces only a
+    result."""
+    out = tmp_path / "mine"
+    if kind == "file":
+        out.write_text("precious\n")
+    else:
+        out.mkdir()
+        (out / "thesis.txt").write_text("precious\n")
+    proc = _cli("run", "oja-pca", "--quick", "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    expected = "not a file" if kind == "file" else "or an earlier result"
+    assert len(lines) == 1 and lines[0].startswith(f"error: --out {out}: must be"), lines
+    assert expected in lines[0]
+    kept = out if kind == "file" else out / "thesis.txt"
+    assert kept.read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]

@@ -169,7 +169,7 @@ def test_build_names_file_and_dotted_path(tmp_path):
     assert config.build(Cfg, {"n": 4}).n == 4
     with pytest.raises(ConfigError, match=r"^cfg\.toml: seed: input should be greater than"):
         config.build(Cfg, {"seed": -1}, "cfg.toml")
-    with pytest.raises(ConfigError, match=r"^config: bogus: is not a parameter of config"):
+    with pytest.raises(ConfigError, match=r"^config: bogus: is not a parameter of this experiment"):
         config.build(Cfg, {"bogus": 1})
     with pytest.raises(ConfigError, match=r"^config: n: input should be a valid integer"):
         config.build(Cfg, {"n": "many"})

@@ -36,3 +36,16 @@ def test_failing_figure_raises_and_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError, match="cannot draw"):
         store.write_result(_result(figures), tmp_path / "out", {})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_result_directory_gets_the_umask_permissions(tmp_path):
+    # mkdtemp makes 0700 directories; a result is as readable as anything else the user writes
+    import os
+
+    old = os.umask(0o022)
+    try:
+        with store.atomic_dir(tmp_path / "out") as tmp:
+            (tmp / "x.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755

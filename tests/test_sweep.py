@@ -19,7 +19,7 @@ import xarray as xr
 
 from hebbkit import sweep as sw
 from hebbkit._progress import Progress
-from hebbkit.errors import ConfigError
+from hebbkit.errors import ConfigError, ParameterError
 from hebbkit.experiments import get_experiment
 from tolerances import LINEAR_VS_EQ10
 
@@ -43,6 +43,45 @@ def test_bad_point_fails_at_expansion_with_its_dotted_path():
         sw.points(bad)
     with pytest.raises(ConfigError, match=r"sweep\.grid\.w0: must be a non-empty list"):
         sw.Sweep(experiment="hebb-bounds", grid={"w0": []})
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("grid = 3", r"grid: must be a table"),
+        ("base = 3\n[grid]\nseed = [1, 2]", r"base: must be a table"),
+        ("[grid]\ngamma0 = 0.5", r"sweep\.grid\.gamma0: must be a non-empty list"),
+        ('[random]\nn = "many"', r"random\.n: must be an integer >= 0"),
+        ("[random]\nn = 2\ngamma0 = {low = 0.0, high = 1.0, log = true}", r"low > 0 when log"),
+        ("[random]\nn = 2\ngamma0 = {low = 1.0, high = 0.5}", r"finite low < high"),
+        ("[random]\nn = 2\ngamma0 = 5", r"random\.gamma0: must be a table"),
+        ("[grid]\nseed = [1]\n[random]\nn = 2\ngamma0 = {low = 0.1, high = 1.0}", r"not both"),
+        ('[grid]\nseed = [1]\n[run]\nexecuter = "serial"', r"run\.executer: is not a run option"),
+    ],
+)
+def test_malformed_sweep_file_fails_in_one_line(tmp_path, text, message):
+    spec = tmp_path / "s.toml"
+    spec.write_text('experiment = "hebb-bounds"\n' + text + "\n")
+    with pytest.raises(ConfigError, match=message) as info:
+        sw.from_toml(spec)
+    assert "\n" not in str(info.value)
+
+
+def test_store_that_is_not_a_sweep_is_refused(tmp_path):
+    """A foreign Zarr store, a directory of something else or a file: refused before any point
+    runs, and left as it was."""
+    foreign = tmp_path / "foreign.zarr"
+    xr.Dataset({"a": ("x", np.arange(3.0))}).to_zarr(foreign, consolidated=False)
+    other = tmp_path / "other.zarr"
+    other.mkdir()
+    (other / "notes.txt").write_text("hi")
+    afile = tmp_path / "file.zarr"
+    afile.write_text("hi")
+    for store in (foreign, other, afile):
+        with pytest.raises(ParameterError, match=r"sweep\.store"):
+            sw.run_sweep(_sweep(), store, executor="serial")
+    assert (other / "notes.txt").read_text() == "hi" and afile.read_text() == "hi"
+    assert float(xr.open_zarr(foreign, consolidated=False)["a"][2]) == 2.0
 
 
 def test_point_key_is_a_content_hash():

@@ -156,7 +156,7 @@ def reproduce(
 @app.command()
 def sweep(
     file: Annotated[
-        Path, typer.Argument(help="Sweep TOML: experiment, [base], [grid] or [random].")
+        Path, typer.Argument(help="Sweep TOML: experiment, \\[base], \\[grid] or \\[random].")
     ],
     out: Annotated[
         Path | None, typer.Option("--out", help="Zarr store (default: results/FILE-STEM.zarr).")
@@ -165,17 +165,23 @@ def sweep(
         str | None, typer.Option("--executor", help="batched (default), processes, serial or dask.")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Processes for --executor processes.")
+        int | None,
+        typer.Option("--workers", min=1, help="Processes for --executor processes (>= 1)."),
     ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
     ] = None,
     local_cluster: Annotated[
-        int | None, typer.Option("--local-cluster", help="Start a Dask LocalCluster of N workers.")
+        int | None,
+        typer.Option("--local-cluster", min=1, help="Start a Dask LocalCluster of N >= 1 workers."),
     ] = None,
     flush_seconds: Annotated[
-        float, typer.Option("--flush-seconds", help="Write finished points at least this often, s.")
+        float,
+        typer.Option(
+            "--flush-seconds",
+            help="Write finished points at least this often, s (>= 0; 0: every point).",
+        ),
     ] = 2.0,
 ) -> None:
     """Run a parameter sweep; a rerun skips the points already in the store."""
@@ -253,6 +259,7 @@ def _run(
     from .errors import ParameterError
     from .experiments import get_experiment, names
     from .plots import drawn_by
+    from .store import writable_result_path
 
     exp = get_experiment(name)
     if paper_only and exp.paper is None:
@@ -267,7 +274,7 @@ def _run(
         overrides["quick"] = True
     source = str(config_file) if config_file else "config"
     config = cfg.build(exp.config, cfg.with_overrides(data, overrides), source)
-    out = out or Path("results") / name
+    out = writable_result_path(out or Path("results") / name, "provenance.json")
     # the config is valid: start the helper that draws, which loads matplotlib meanwhile
     with _drawing_pool() as pool, drawn_by(pool):
         from ._progress import RichProgress
@@ -281,7 +288,10 @@ def _run(
         meta = provenance(
             experiment=name, config=config.model_dump(mode="json"), run_seconds=elapsed
         )
-        write_result(result, out, meta)
+        try:
+            write_result(result, out, meta)
+        except OSError as err:  # what the checks before the run cannot see (full disk, ...)
+            raise ParameterError(f"--out {out}", "must be writable", err.strerror) from None
     typer.echo(f"{name}: wrote {out} in {elapsed:.2f} s")
 
 

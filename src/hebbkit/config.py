@@ -20,9 +20,11 @@ def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The table in a TOML file."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"{path}", "must be a readable TOML file", err.strerror) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}", "must be a TOML file in UTF-8 (it is not text)") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -65,7 +67,12 @@ def build(model: type[M], data: dict[str, Any], source: str = "config") -> M:
     except pydantic.ValidationError as err:
         problem = error_from_validation(source, err)
         name = problem.name.replace(f"{source}.", f"{source}: ", 1)
-        raise ConfigError(name, problem.requirement, problem.got) from None
+        requirement = problem.requirement
+        if requirement.startswith("is not a parameter"):
+            requirement = (
+                "is not a parameter of this experiment (`hebbkit describe NAME` lists them)"
+            )
+        raise ConfigError(name, requirement, problem.got) from None
 
 
 def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:

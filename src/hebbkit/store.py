@@ -50,12 +50,36 @@ def load(path: str | os.PathLike[str]) -> xr.Dataset:
         return ds.load()
 
 
+def writable_result_path(path: str | os.PathLike[str], marker: str, name: str = "--out") -> Path:
+    """``path``, absolute, once it is known that a result may be written there: a new path
+    whose nearest existing parent is a writable directory, or an earlier result (a directory
+    holding ``marker``), which the new one replaces. Anything else is refused before a run
+    starts, so that no run ends by failing to write, or replaces a directory it did not make."""
+    name = f"{name} {path}"
+    path = Path(os.path.abspath(path))  # "." has a name now; a link stays a link
+    if path.exists() and not path.is_dir():
+        raise ParameterError(name, "must be a directory path, not a file")
+    if path.is_dir() and not (path / marker).exists() and any(path.iterdir()):
+        raise ParameterError(
+            name, f"must be a new path or an earlier result (a directory holding {marker})"
+        )
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
+        raise ParameterError(name, f"must be under a writable directory; {parent} is not one")
+    return path
+
+
 @contextlib.contextmanager
 def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary directory that replaces ``path`` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    umask = os.umask(0)  # mkdtemp makes the directory 0700: give it the umask's permissions
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)
     try:
         yield tmp
         _replace(tmp, path)

@@ -36,8 +36,10 @@ from . import config as cfg
 from ._gc import rare_collections
 from ._progress import Progress
 from .errors import ConfigError, ParameterError
+from .store import writable_result_path
 
 EXECUTORS = ("batched", "processes", "serial", "dask")
+RUN_KEYS = ("executor", "workers")  # a sweep file's [run] options
 # Points per batched call, the unit of resumption of the batched executor: the first call
 # takes BATCH_FIRST points; each later one as many as the last rate fits in flush_seconds, at
 # most BATCH_MAX (few calls for a fast sweep, little work lost when a slow one is killed).
@@ -73,15 +75,26 @@ class Sweep:
     sample_seed: int = 0
 
     def __post_init__(self) -> None:
-        if not self.grid and self.samples <= 0:
+        if self.samples < 0:
+            raise ConfigError("sweep.random.n", "must be an integer >= 1", self.samples)
+        if self.grid and self.samples:
+            raise ConfigError("sweep", "must have a grid or random samples, not both")
+        if not self.grid and self.samples == 0:
             raise ConfigError("sweep.grid", "must name at least one parameter path with values")
         for path, values in self.grid.items():
-            if isinstance(values, str | bytes) or len(values) == 0:
+            if not isinstance(values, list | tuple) or len(values) == 0:
                 raise ConfigError(
                     f"sweep.grid.{path}", "must be a non-empty list of values", values
                 )
         if self.samples > 0 and not self.ranges:
             raise ConfigError("sweep.random", "must give a [low, high] range for each path")
+        for path, (low, high, log) in self.ranges.items():
+            if not (math.isfinite(low) and math.isfinite(high) and low < high):
+                raise ConfigError(
+                    f"sweep.random.{path}", "must have finite low < high", (low, high)
+                )
+            if log and low <= 0:
+                raise ConfigError(f"sweep.random.{path}", "must have low > 0 when log", low)
 
     @property
     def dims(self) -> tuple[str, ...]:
@@ -199,9 +212,13 @@ def run_sweep(
         raise ParameterError("sweep.executor", "must be one of " + ", ".join(EXECUTORS), executor)
     if executor == "dask" and client is None:
         raise ParameterError("sweep.client", "must be a distributed.Client for executor='dask'")
-    store = Path(store)
-    if store.suffix != ".zarr":
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise ParameterError("sweep.workers", "must be an integer >= 1", workers)
+    if not (isinstance(flush_seconds, int | float) and 0 <= flush_seconds < math.inf):
+        raise ParameterError("sweep.flush_seconds", "must be a finite number >= 0 s", flush_seconds)
+    if Path(store).suffix != ".zarr":
         raise ParameterError("sweep.store", "must be a path ending in .zarr", str(store))
+    store = writable_result_path(store, "zarr.json", "sweep.store")
     todo = points(sweep)
     current = _stored(store, sweep, todo)
     done = set() if current is None else _done_keys(current, todo)
@@ -242,14 +259,24 @@ def from_toml(path: str | os.PathLike[str]) -> tuple[Sweep, dict[str, Any]]:
             )
     if "experiment" not in data:
         raise ConfigError(f"{path}: experiment", "is required")
+    for key in ("base", "grid", "random", "run"):
+        if not isinstance(data.get(key, {}), dict):
+            raise ConfigError(f"{path}: {key}", "must be a table, [" + key + "]", data[key])
+    for key in data.get("run", {}):
+        if key not in RUN_KEYS:
+            raise ConfigError(
+                f"{path}: run.{key}", "is not a run option; use " + ", ".join(RUN_KEYS)
+            )
     random = dict(data.get("random", {}))
-    samples = int(random.pop("n", 0))
-    sample_seed = int(random.pop("seed", 0))
+    samples, sample_seed = random.pop("n", 0), random.pop("seed", 0)
+    for key, value in (("n", samples), ("seed", sample_seed)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{path}: random.{key}", "must be an integer >= 0", value)
     ranges = {}
     for name, spec in random.items():
         try:
             ranges[name] = (float(spec["low"]), float(spec["high"]), bool(spec.get("log", False)))
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, AttributeError):
             raise ConfigError(
                 f"{path}: random.{name}",
                 "must be a table {low = ..., high = ..., log = false}",
@@ -316,8 +343,14 @@ def _stored(store: Path, sweep: Sweep, todo: list[Point]) -> xr.Dataset | None:
     """The result already in ``store`` (None if there is none); it must be this sweep's."""
     if not store.exists():
         return None
-    ds = load(store)
-    if json.loads(ds.attrs["point_keys"]) != [p.key for p in todo]:
+    try:
+        ds = load(store)
+        keys = json.loads(ds.attrs["point_keys"])
+    except Exception:  # whatever zarr or json raise for a store that is not a sweep's
+        raise ConfigError(
+            f"sweep.store: {store}", "must be a new path or a store written by hebbkit sweep"
+        ) from None
+    if keys != [p.key for p in todo]:
         raise ConfigError(
             f"sweep.store: {store}", "holds the points of another sweep; choose a new path"
         )
