@@ -165,3 +165,15 @@ def test_cli_out_that_is_not_a_result_is_refused_before_the_run(tmp_path, kind):
     kept = out if kind == "file" else out / "thesis.txt"
     assert kept.read_text() == "precious\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+def test_union_field_error_names_the_field_and_the_real_problem():
+    # rate is a number or a tuple of numbers: a tuple with a negative entry is reported as
+    # that, not as "should be a valid number" from the scalar branch of the union
+    from hebbkit.neurons.spiking import PoissonInput
+
+    with pytest.raises(ParameterError) as info:
+        PoissonInput(rate=(1.0, -1.0))
+    assert str(info.value) == (
+        "PoissonInput.rate: input should be greater than or equal to 0 (got -1.0)"
+    )

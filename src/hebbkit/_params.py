@@ -62,8 +62,12 @@ def frozen(cls: type[T]) -> type[T]:
 
 def error_from_validation(owner: str, err: pydantic.ValidationError) -> ParameterError:
     """The first problem in a pydantic report as ``owner.dotted.path: message (got value)``."""
-    first = err.errors(include_url=False)[0]
-    path = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
+    errors = err.errors(include_url=False)
+    # of a union's branches, the one whose type matched says what is wrong with the value
+    matched = [e for e in errors if not e["type"].endswith("_type")]
+    first = (matched or errors)[0]
+    # field names only: no list indices, no union-branch tags such as "constrained-float"
+    path = ".".join(str(p) for p in first["loc"] if isinstance(p, str) and p.isidentifier())
     name = f"{owner}.{path}" if path else owner
     message = first["msg"]
     message = message[:1].lower() + message[1:]
