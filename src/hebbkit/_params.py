@@ -60,8 +60,11 @@ def frozen(cls: type[T]) -> type[T]:
     return dc  # type: ignore[no-any-return]
 
 
-def error_from_validation(owner: str, err: pydantic.ValidationError) -> ParameterError:
-    """The first problem in a pydantic report as ``owner.dotted.path: message (got value)``."""
+def error_from_validation(
+    owner: str, err: pydantic.ValidationError, whose: str | None = None
+) -> ParameterError:
+    """The first problem in a pydantic report as ``owner.dotted.path: message (got value)``; an
+    unknown key "is not a parameter of" ``whose`` (default: ``owner``)."""
     errors = err.errors(include_url=False)
     # of a union's branches, the one whose type matched says what is wrong with the value
     matched = [e for e in errors if not e["type"].endswith("_type")]
@@ -74,7 +77,7 @@ def error_from_validation(owner: str, err: pydantic.ValidationError) -> Paramete
     if first["type"] == "missing":
         return ParameterError(name, "is required")
     if first["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
-        return ParameterError(name, "is not a parameter of " + owner)
+        return ParameterError(name, "is not a parameter of " + (whose or owner))
     return ParameterError(name, message, first.get("input"))
 
 

@@ -65,14 +65,10 @@ def build(model: type[M], data: dict[str, Any], source: str = "config") -> M:
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as err:
-        problem = error_from_validation(source, err)
+        whose = "this experiment (`hebbkit describe NAME` lists them)"
+        problem = error_from_validation(source, err, whose)
         name = problem.name.replace(f"{source}.", f"{source}: ", 1)
-        requirement = problem.requirement
-        if requirement.startswith("is not a parameter"):
-            requirement = (
-                "is not a parameter of this experiment (`hebbkit describe NAME` lists them)"
-            )
-        raise ConfigError(name, requirement, problem.got) from None
+        raise ConfigError(name, problem.requirement, problem.got) from None
 
 
 def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:

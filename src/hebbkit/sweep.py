@@ -75,8 +75,9 @@ class Sweep:
     sample_seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.samples < 0:
-            raise ConfigError("sweep.random.n", "must be an integer >= 1", self.samples)
+        for name, value in (("n", self.samples), ("seed", self.sample_seed)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"sweep.random.{name}", "must be an integer >= 0", value)
         if self.grid and self.samples:
             raise ConfigError("sweep", "must have a grid or random samples, not both")
         if not self.grid and self.samples == 0:
@@ -268,10 +269,7 @@ def from_toml(path: str | os.PathLike[str]) -> tuple[Sweep, dict[str, Any]]:
                 f"{path}: run.{key}", "is not a run option; use " + ", ".join(RUN_KEYS)
             )
     random = dict(data.get("random", {}))
-    samples, sample_seed = random.pop("n", 0), random.pop("seed", 0)
-    for key, value in (("n", samples), ("seed", sample_seed)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"{path}: random.{key}", "must be an integer >= 0", value)
+    samples, sample_seed = random.pop("n", 0), random.pop("seed", 0)  # checked by Sweep
     ranges = {}
     for name, spec in random.items():
         try:

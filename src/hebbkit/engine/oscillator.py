@@ -179,22 +179,22 @@ def _run_linear(
     # h = stride dt, with the phase of the run's first step carried in G. The skipped steps
     # are one step more, of skip dt, taken here.
     h = stride * dt
-    E = scipy.linalg.expm(a * h)
-    with np.errstate(over="ignore", invalid="ignore"):  # an unstable network: inf, found below
-        E_skip = scipy.linalg.expm(a * (skip * dt)) if skip else E[:0]
     rhs = np.concatenate([xi, np.zeros_like(xi)], axis=1)[..., None]
     G = np.empty(rhs.shape[:2], dtype=np.complex128)
     z = np.concatenate([u, v], axis=1)[..., None]
     per = max(1, 2**25 // (16 * m * m))  # drives per solve: 32 MB of (i omega - A)
-    for lo in range(0, len(net_of), per):
-        # steady states (i omega - A) Z = [xi; 0] and the forcing G = e^{i omega dt} Z - E Z,
-        # member by member (a batch gives what one by one gives)
-        mine, k = slice(lo, lo + per), net_of[lo : lo + per]
-        Z = np.linalg.solve(1j * omega[mine, None, None] * np.eye(m) - a[k], rhs[mine])
-        G[mine] = (np.exp(1j * omega[mine] * h)[:, None, None] * Z - E[k] @ Z)[..., 0]
-        if skip:
-            with np.errstate(over="ignore", invalid="ignore"):
-                G_skip = np.exp(1j * omega[mine] * (skip * dt))[:, None, None] * Z - E_skip[k] @ Z
+    # an unstable network may overflow in the skipped step: the finiteness check below stops it
+    with np.errstate(over="ignore", invalid="ignore"):
+        E = scipy.linalg.expm(a * h)
+        E_skip = scipy.linalg.expm(a * (skip * dt)) if skip else None
+        for lo in range(0, len(net_of), per):
+            # steady states (i omega - A) Z = [xi; 0], member by member (a batch gives what one
+            # by one gives), and the forcing of a step of h
+            mine, k = slice(lo, lo + per), net_of[lo : lo + per]
+            Z = np.linalg.solve(1j * omega[mine, None, None] * np.eye(m) - a[k], rhs[mine])
+            G[mine] = _forcing(E[k], Z, omega[mine], h)[..., 0]
+            if E_skip is not None:  # the skipped steps: one exact step of skip dt from step0
+                G_skip = _forcing(E_skip[k], Z, omega[mine], skip * dt)
                 phasor = np.exp(1j * omega[mine] * (step0 * dt))[:, None, None]
                 z[mine] = E_skip[k] @ z[mine] + 2.0 * (G_skip * phasor).real
     bad = -1 if np.isfinite(z).all() else skip
@@ -224,6 +224,12 @@ def _run_linear(
         from ._numpy.oscillator import linear_steps as kernel
     z, bad = kernel(*args, out, first)
     return z[:, :n], z[:, n:], skip + bad * stride if bad > 0 else bad
+
+
+def _forcing(E: np.ndarray, Z: np.ndarray, omega: np.ndarray, h: float) -> np.ndarray:
+    """G = e^{i omega h} Z - E Z, the forcing of an exact step of h (s) with E = exp(A h) and
+    the steady states Z (B, m, 1): z(t + h) = E z(t) + 2 Re[G e^{i omega t}]."""
+    return np.exp(1j * omega * h)[:, None, None] * Z - E @ Z
 
 
 def _run_nonlinear(
