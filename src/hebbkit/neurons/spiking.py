@@ -212,11 +212,15 @@ class AdExClopath:
     When u > V_peak the neuron spikes: u is held at V_spike for t_spike, then set to V_reset,
     and w_ad += b, z = I_sp, V_T = V_T_max. The defaults are the paper's visual-cortex values
     (C = 281 pF, g_L = 30 nS, E_L = -70.6 mV, V_T_rest = -50.4 mV, Delta_T = 2 mV,
-    tau_w = 144 ms, a = 4 nS, I_sp = 400 pA, tau_z = 40 ms, tau_VT = 50 ms, V_T_max = -30.4 mV)
-    and b = 80.5 pA, the value of Brette & Gerstner 2005 and of NEST's aeif_psc_delta_clopath
-    (transcriptions of the paper's Table 1a give 0.805 pA), with the spike shape of the
-    authors' simulations (peak detection at 20 mV, 29.4 mV for 2 ms, reset to -49.5 mV). u and
-    w_ad are integrated by forward Euler at dt; z and V_T decay exactly.
+    tau_w = 144 ms, a = 4 nS, I_sp = 400 pA, tau_z = 40 ms, tau_VT = 50 ms) and
+    V_T_max = -30.4 mV = V_T_rest + 20 mV, the authors' ModelDB code (144566, aEIF.m:
+    VT_jump = 20; NEST's aeif_psc_delta_clopath has V_th_max = +30.4 mV instead), and
+    b = 80.5 pA, the value of Brette & Gerstner 2005, of the authors' code (0.0805 nA) and of
+    NEST (transcriptions of the paper's Table 1a give 0.805 pA). The spike shape follows the
+    authors' code (dt = 1 ms there): detection at 20 mV, 2 ms at 29.4 mV then 32.862 mV
+    (29.4 + 3.462, their "resolution trick"), reset to -49.5 mV (E_L + 21.0984 mV); here it
+    is held at V_spike = 29.4 mV for the whole t_spike. u and w_ad are integrated by forward
+    Euler at dt; z and V_T decay exactly.
 
     Parameters
     ----------

@@ -90,12 +90,14 @@ class PairSTDP(AbstractTraceSTDP):
     nu_pre, nu_post is nu_pre nu_post (A_plus tau_plus - A_minus tau_minus) at mu = 0
     (Kempter, Gerstner & van Hemmen 1999, Phys. Rev. E 59:4498, eq. 8); Song, Miller & Abbott
     2000 (Nat. Neurosci. 3:919) show additive STDP with A_minus tau_minus > A_plus tau_plus
-    makes the weights bimodal, and van Rossum et al. 2000 / Guetig et al. 2003 (mu = 1) make
-    them unimodal. The schemes (Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459,
-    Fig. 7): ``nearest_symmetric`` pairs each spike with the latest spike of the other neuron;
-    ``nearest_presynaptic`` pairs each presynaptic spike with its nearest preceding and its
-    nearest following postsynaptic spike; ``nearest_restricted`` counts a pair only when the two
-    spikes are each other's nearest (no spike of either neuron between them).
+    makes the weights bimodal; Guetig et al. 2003 (mu = 1) make them unimodal, as does van
+    Rossum et al. 2000's rule (additive potentiation, multiplicative depression: mu_plus = 0,
+    mu_minus = 1 in NEST's stdp_synapse, which one mu here cannot express). The schemes
+    (Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459, Fig. 7): ``nearest_symmetric``
+    pairs each spike with the latest spike of the other neuron; ``nearest_presynaptic`` pairs
+    each presynaptic spike with its nearest preceding and its nearest following postsynaptic
+    spike; ``nearest_restricted`` counts a pair only when the two spikes are each other's
+    nearest (no spike of either neuron between them).
 
     Parameters
     ----------
