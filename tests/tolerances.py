@@ -78,6 +78,12 @@ STEADY_STATE_ABS = 1e-6
 # fails a visibly worse fit (one point moved by 2 error bars adds 0.4).
 SJOSTROM_FIT_CHI2 = 0.5
 
+# Voltage STDP (Clopath et al. 2010) run with the authors' protocol (ModelDB 144566) against the
+# same 10 points: 2.6, in the quick and the full run. It is a model with the paper's amplitudes,
+# not a least-squares optimum for these points, so the bound is looser than Pfister's; 4 fails
+# the protocol with the filters read without delay (20.1) or the change counted on w0 = 1 (4.8).
+CLOPATH_FIT_CHI2 = 4.0
+
 # The numba oscillator's operator-only tanh (a Taylor expm1 and five doublings) against libm's
 # np.tanh: the doublings keep ~2 ulp; measured 3.3e-16 absolute and 9.6e-16 relative over
 # [-25, 25] and tiny arguments, with and without FMA contraction. 2 ulp of 1 absolute and

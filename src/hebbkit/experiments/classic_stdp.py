@@ -323,18 +323,31 @@ class Clopath2010Config(ExperimentConfig):
     )
     n_pairs: Annotated[int, Field(ge=1, description="pairings per burst, 1")] = 5
     n_bursts: Annotated[int, Field(ge=1, description="bursts, 10 s apart, 1")] = 15
+    n_bursts_at_0_1_hz: Annotated[
+        int, Field(ge=1, description="bursts when pairing at 0.1 Hz, 1 (authors' code: 10)")
+    ] = 10
     delay: Annotated[float, Field(gt=0, description="|t_post - t_pre|, s")] = 0.01
     dt: Annotated[float, Field(gt=0, description="time step, s")] = 1e-4
     filter_delay: Annotated[
-        float, Field(ge=0, description="delay of u seen by the u_minus/u_plus filters, s")
-    ] = 0.0
+        float,
+        Field(ge=0, description="delay of u seen by the filters, s (authors' code: 3 ms)"),
+    ] = 0.003
+    w0: Annotated[
+        float, Field(gt=0, description="initial weight, 1 (authors' code: 0.5); % is 100 w / w0")
+    ] = 0.5
 
 
 def run_clopath2010(config: Clopath2010Config, progress: Progress) -> Result:
     """Clopath et al. 2010 (Nat. Neurosci. 13:344), Fig. 2b: voltage STDP on an AdEx neuron,
     weight after 15 bursts of 5 pairings at +-10 ms against the pairing frequency (the
     Sjostrom et al. 2001 protocol). Post-pre pairing depresses at low frequency and
-    potentiates at high frequency; ``post_pre_ltd_to_ltp_hz`` is where it crosses 100%."""
+    potentiates at high frequency; ``post_pre_ltd_to_ltp_hz`` is where it crosses 100%.
+
+    The protocol follows the authors' own simulation (ModelDB 144566, ``VoTri.m`` and
+    ``FrequencyDependence.m``), which the paper's figure came from: the filters u_minus and
+    u_plus are read 3 ms late, the weight starts at w0 = 0.5 and is reported as 100 w / w0
+    (the rule is additive, so the change in % is 200 dw), and 0.1 Hz pairing has 10 bursts
+    (50 pairings) instead of 15."""
     rule = VoltageSTDP(w_min=-100.0, w_max=100.0, filter_delay=config.filter_delay)
     freqs = np.asarray(config.frequencies, dtype=np.float64)
     if config.quick:
@@ -348,12 +361,12 @@ def run_clopath2010(config: Clopath2010Config, progress: Progress) -> Result:
                 config.n_pairs,
                 float(f),
                 lag,
-                n_bursts=config.n_bursts,
+                n_bursts=config.n_bursts_at_0_1_hz if f == 0.1 else config.n_bursts,
                 dt=config.dt,
-                w0=1.0,
+                w0=config.w0,
                 backend=config.backend,
             )
-            out.append(100.0 * (1.0 + dw))
+            out.append(100.0 * (1.0 + dw / config.w0))
     pre_post, post_pre = np.array(pp), np.array(pm)
     metrics = {
         "frequency_hz": freqs.tolist(),
@@ -385,7 +398,7 @@ def run_clopath2010(config: Clopath2010Config, progress: Progress) -> Result:
         {"voltage STDP": (pre_post, post_pre)},
         data=data,
         ylabel="weight (% of initial)",
-        title="Voltage STDP on AdEx, 15 x 5 pairings (Clopath et al. 2010)",
+        title="Voltage STDP on AdEx, authors' protocol (Clopath et al. 2010, Fig 2b)",
     )
     return Result(data={"clopath2010": ds}, figures={"clopath2010": fig}, metrics=metrics)
 
