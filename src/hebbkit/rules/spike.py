@@ -337,7 +337,8 @@ class VoltageSTDP(AbstractSpikeRule):
         Time constant of u_bar, s (homeostatic only).
     filter_delay : float
         u_minus, u_plus and u_bar filter u(t - filter_delay), s >= 0 (rounded to steps), so
-        that a spike's own depolarization can be kept out of the filters at its own time.
+        that a spike's own depolarization can be kept out of the filters at its own time
+        (0: the paper's equations; the authors' code reads the filters 3 ms late).
     w_min, w_max : float
         Bounds of the weight.
     """
