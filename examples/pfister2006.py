@@ -1,9 +1,9 @@
 """Gallery: triplet STDP against pairing frequency, with the Sjostrom et al. 2001 data.
 
-Reproduces: Pfister & Gerstner (2006) J. Neurosci. 26:9673, Fig. 5 and Table 3. The experiment
-``pfister2006`` (``hebbkit run pfister2006``); this script runs it from Python and saves its
-figures as OUTDIR/pfister2006_<figure>.png. The full run takes well under 10 s; ``--quick``
-makes it smaller still (the tests use it).
+Reproduces: Pfister & Gerstner (2006) J. Neurosci. 26:9673 (the pairing-frequency figure and Table
+3). The experiment ``pfister2006`` (``hebbkit run pfister2006``); this script runs it from Python
+and saves its figures as OUTDIR/pfister2006_<figure>.png. The full run takes well under 10 s;
+``--quick`` makes it smaller still (the tests use it).
 
     python examples/pfister2006.py OUTDIR [--quick]
 """

@@ -1,10 +1,10 @@
 """Gallery: additive STDP makes weights bimodal, multiplicative STDP unimodal.
 
-Reproduces: Song, Miller & Abbott (2000) Nat. Neurosci. 3:919, Fig. 2; van Rossum, Bi &
-Turrigiano (2000) J. Neurosci. 20:8812. The experiment ``song2000`` (``hebbkit run song2000``);
-this script runs it from Python and saves its figures as OUTDIR/song2000_<figure>.png. The
-paper's run is 3000 s of model time (minutes); the gallery always runs the 600 s ``quick``
-version, which already separates the two distributions.
+Reproduces: Song, Miller & Abbott (2000) Nat. Neurosci. 3:919 (the weight distributions); van
+Rossum, Bi & Turrigiano (2000) J. Neurosci. 20:8812. The experiment ``song2000`` (``hebbkit run
+song2000``); this script runs it from Python and saves its figures as OUTDIR/song2000_<figure>.png.
+The paper's run is 3000 s of model time (about 10 s on a 2-core machine, ``hebbkit run song2000``);
+the gallery always runs the 600 s ``quick`` version, which already separates the two distributions.
 
     python examples/song2000.py OUTDIR [--quick]
 """

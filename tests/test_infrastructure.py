@@ -46,6 +46,8 @@ def test_errors_are_builtin_subclasses_and_one_line():
     err = DivergenceError("w", 1.5, 150, float("inf"))
     assert isinstance(err, FloatingPointError)
     assert str(err).startswith("w diverged at t=1.5 s (step 150")
+    # a kernel's numpy scalar prints as a number, not as np.float64(nan)
+    assert "(step 7, value nan)" in str(DivergenceError("w", 0.1, 7, np.float64("nan")))
     assert "\n" not in str(ParameterError("a.b", "must be > 0", "x" * 500))
     assert isinstance(BackendUnavailable("jax", "jax"), ImportError)
 

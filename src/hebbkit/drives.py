@@ -72,6 +72,7 @@ class GaussianDrive:
 
     @property
     def n(self) -> int:
+        """The number of inputs, n_pre."""
         return int(np.asarray(self.cov).shape[0])
 
     def root(self) -> np.ndarray:

@@ -39,7 +39,7 @@ class DivergenceError(HebbkitError, FloatingPointError):
         self.variable = variable
         self.time = time
         self.step = step
-        self.value = value
+        self.value = value = float(value)  # numpy scalars would print as np.float64(nan)
         hint = hint or "try a smaller dt or learning rate"
         super().__init__(
             f"{variable} diverged at t={time:.6g} s (step {step}, value {value!r}); {hint}"

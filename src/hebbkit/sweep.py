@@ -104,6 +104,7 @@ class Sweep:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The result's shape: the number of values of each grid path, or (samples,)."""
         if self.samples > 0:
             return (self.samples,)
         return tuple(len(v) for v in self.grid.values())

@@ -22,8 +22,9 @@ from ..rules.spike import PairSTDP, TripletSTDP, VoltageSTDP
 from .base import Experiment, ExperimentConfig, Result
 
 # Sjostrom, Turrigiano & Nelson 2001 (Neuron 32:1149), 60 pairings at +-10 ms in layer-5
-# visual cortex, as tabulated for the triplet fits of Pfister & Gerstner 2006 (their Fig. 6
-# data): frequency (Hz), dw pre-post (+10 ms), s.e.m., dw post-pre (-10 ms), s.e.m.
+# visual cortex, as tabulated for the triplet fits of Pfister & Gerstner 2006 (the data of
+# their pairing-frequency figure): frequency (Hz), dw pre-post (+10 ms), s.e.m., dw post-pre
+# (-10 ms), s.e.m.
 SJOSTROM_2001 = np.array(
     [
         [0.1, -0.04, 0.05, -0.29, 0.08],
@@ -61,6 +62,9 @@ class PairRuleConfig(pydantic.BaseModel):
 
 
 class StdpWindowConfig(ExperimentConfig):
+    """Experiment ``stdp-window``: ``n_pairs`` pairings at ``frequency`` for each of ``n_lags``
+    lags in [-lag_max, lag_max], pair STDP with the Bi & Poo 2001 fit (``rule``)."""
+
     rule: PairRuleConfig = PairRuleConfig()
     n_pairs: Annotated[int, Field(ge=1, description="pairings per lag, 1")] = 60
     frequency: Annotated[float, Field(gt=0, description="pairing frequency, Hz")] = 1.0
@@ -122,6 +126,10 @@ def run_stdp_window(config: StdpWindowConfig, progress: Progress) -> Result:
 
 
 class Pfister2006Config(ExperimentConfig):
+    """Experiment ``pfister2006``: ``n_pairs`` pairings at +-``delay`` at each pairing
+    frequency, triplet STDP with the four visual-cortex sets of Pfister & Gerstner 2006,
+    Table 3."""
+
     frequencies: Annotated[tuple[float, ...], Field(description="pairing frequencies, Hz")] = (
         0.1,
         1,
@@ -142,8 +150,9 @@ class Pfister2006Config(ExperimentConfig):
 
 
 def run_pfister2006(config: Pfister2006Config, progress: Progress) -> Result:
-    """Pfister & Gerstner 2006, Fig. 6: dw after 60 pairings at +-10 ms against frequency, for
-    the four visual-cortex parameter sets of their Table 3, on the Sjostrom 2001 data."""
+    """Pfister & Gerstner 2006 (J. Neurosci. 26:9673), their pairing-frequency figure: dw after
+    60 pairings at +-10 ms against frequency, for the four visual-cortex parameter sets of their
+    Table 3, on the Sjostrom 2001 data."""
     freqs = np.unique(np.concatenate([config.frequencies, SJOSTROM_2001[:, 0]]))
     if config.quick:
         freqs = SJOSTROM_2001[:, 0]
@@ -217,6 +226,10 @@ def run_pfister2006(config: Pfister2006Config, progress: Progress) -> Result:
 
 
 class Song2000Config(ExperimentConfig):
+    """Experiment ``song2000``: ``n_inputs`` Poisson inputs at ``rate`` onto one conductance
+    LIF, additive and multiplicative pair STDP with A_minus tau_minus = ratio A_plus tau_plus
+    (Song, Miller & Abbott 2000)."""
+
     n_inputs: Annotated[int, Field(ge=1, description="Poisson inputs, 1")] = 1000
     rate: Annotated[float, Field(gt=0, description="input rate, Hz")] = 14.0
     t_stop: Annotated[float, Field(gt=0, description="simulated time, s")] = 3000.0
@@ -235,8 +248,8 @@ class Song2000Config(ExperimentConfig):
 
 
 def run_song2000(config: Song2000Config, progress: Progress) -> Result:
-    """Song, Miller & Abbott 2000 (Nat. Neurosci. 3:919), Fig. 1: additive STDP with
-    A_minus tau_minus slightly larger than A_plus tau_plus drives the weights of a conductance
+    """Song, Miller & Abbott 2000 (Nat. Neurosci. 3:919), the weight distributions: additive STDP
+    with A_minus tau_minus slightly larger than A_plus tau_plus drives the weights of a conductance
     LIF to the two bounds; the multiplicative rule (Guetig's mu = 1: potentiation prop. to
     g_max - w, depression to w) gives one peak instead. Initial weights U(0, g_max)."""
     t_stop = 600.0 if config.quick else config.t_stop
@@ -307,6 +320,9 @@ def run_song2000(config: Song2000Config, progress: Progress) -> Result:
 
 
 class Clopath2010Config(ExperimentConfig):
+    """Experiment ``clopath2010``: ``n_bursts`` bursts of ``n_pairs`` pairings at +-``delay``
+    at each pairing frequency, voltage STDP on an AdEx neuron (Clopath et al. 2010)."""
+
     frequencies: Annotated[tuple[float, ...], Field(description="pairing frequencies, Hz")] = (
         0.1,
         1,

@@ -51,6 +51,13 @@ def covariance_with_known_eigenvectors(cfg: PCAConfig) -> tuple[np.ndarray, np.n
 
 
 def run_pca(cfg: PCAConfig, progress: Progress) -> Result:
+    """Experiment ``oja-pca``: Oja's rule, dw_ij/dt = gamma (nu_i nu_j - w_ij nu_i^2) (Oja 1982,
+    J. Math. Biol. 15:267, eq. 3), Oja's subspace rule, gamma nu_i (nu_j - sum_k w_kj nu_k) (Oja
+    1989, Int. J. Neural Syst. 1:61, eq. 9), and Sanger's rule, gamma nu_i (nu_j - sum_{k<=i}
+    w_kj nu_k) (Sanger 1989, Neural Networks 2:459, eq. 3), on the same Gaussian samples of
+    covariance C = Q diag(lambda) Q^T. Metrics: |cos| of each row to its target eigenvector (for
+    the subspace rule, the fraction of the row inside the top-k span) and the row norms, which
+    converge to 1. ``--quick``: n_pre <= 32 and 300 s."""
     if cfg.quick:
         cfg = cfg.model_copy(update={"n_pre": min(cfg.n_pre, 32), "t_stop": 300.0})
     cov, q = covariance_with_known_eigenvectors(cfg)
@@ -189,7 +196,11 @@ def _bcm_result(cfg: BCMConfig, ds: xr.Dataset, protos: np.ndarray) -> Result:
 
 
 def run_bcm(cfg: BCMConfig, progress: Progress) -> Result:
-    # quick changes nothing: the full run already takes a few tenths of a second
+    """Experiment ``bcm-selectivity``: BCM, dw_ij/dt = eta nu_i (nu_i - theta_i) nu_j with
+    tau_theta dtheta_i/dt = nu_i^2/nu0 - theta_i (Bienenstock, Cooper & Munro 1982, J. Neurosci.
+    2:32; Intrator & Cooper 1992, Neural Networks 5:3), on K noisy block prototypes: each output
+    ends up answering one prototype at the fixed point K nu0 and the others at 0.
+    ``--quick`` changes nothing (the full run is already small)."""
     protos, data, w0 = _bcm_inputs(cfg)
     ds = _bcm_simulate([cfg], data[None], w0[None]).isel(batch=0)
     return _bcm_result(cfg, ds, protos)
@@ -235,6 +246,12 @@ class BoundsConfig(ExperimentConfig):
 
 
 def run_bounds(cfg: BoundsConfig, progress: Progress) -> Result:
+    """Experiment ``hebb-bounds``: plain Hebb, dw/dt = c11 nu_i nu_j, grows linearly at clamped
+    rates; hard bounds stop it at w_max; soft bounds with decay, dw/dt = gamma2 (1 - w) c -
+    gamma0 w (c = c11 nu_i nu_j), settle at w* = gamma2 c / (gamma2 c + gamma0); Hebb with
+    decay settles at c / gamma0 (the essay seed, Figs. 5-7; Gerstner & Kistler 2002, Sec. 10.2).
+    The metrics compare each trajectory with the closed form of the Euler map.
+    ``--quick`` changes nothing (the full run is already small)."""
     pre = np.asarray(cfg.pre)
     hebb = R.Hebb(c11=cfg.c11)
     variants = {
@@ -303,6 +320,11 @@ class CovarianceConfig(ExperimentConfig):
 
 
 def run_covariance(cfg: CovarianceConfig, progress: Progress) -> Result:
+    """Experiment ``covariance``: the covariance rule, dw_ij/dt = gamma (nu_i - <nu_i>)
+    (nu_j - <nu_j>) (Sejnowski 1977, J. Math. Biol. 4:303; the essay seed, Fig. 8), with inputs
+    correlated with the clamped output by rho_j in [-1, 1]. The expected change is
+    gamma rho_j sigma^2 T; the metrics give the sign agreement and the fitted slope over that
+    prediction. ``--quick`` halves t_stop."""
     n = round((cfg.t_stop / 2 if cfg.quick else cfg.t_stop) / cfg.dt)
     rho = np.linspace(-1.0, 1.0, cfg.n_pre)
     rng = np.random.default_rng([cfg.seed, 11])

@@ -28,7 +28,7 @@ class SpikingFeedForward:
     w_init : (float, float)
         Range of the uniform initial weights (weight units).
     w0 : tuple of float, optional
-        Explicit initial weights, one per input.
+        Explicit initial weights, one per input (weight units).
     inputs : {"shared", "independent"}
         "shared": every neuron sees the same n_pre trains. "independent": each neuron has its
         own n_pre trains (source id i * n_pre + j feeds synapse (i, j)), so the layer is a batch

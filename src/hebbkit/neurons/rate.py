@@ -171,7 +171,7 @@ class PiecewiseLinear(AbstractTransfer):
     knots : tuple of float
         Strictly increasing input values (same unit as x), at least two.
     values : tuple of float
-        g at each knot.
+        g at each knot (output unit).
     """
 
     name: ClassVar[str] = "piecewise-linear"

@@ -338,7 +338,7 @@ class SoftBounds:
     Parameters
     ----------
     gamma2 : float, dimensionless, > 0
-    w_min, w_max : float, w_min < w_max
+    w_min, w_max : float, dimensionless (weight units), w_min < w_max
     beta : float, dimensionless, in (0, 10]
     """
 
@@ -390,7 +390,7 @@ class HardBounds:
 
     Parameters
     ----------
-    w_min, w_max : float, w_min < w_max
+    w_min, w_max : float, dimensionless (weight units), w_min < w_max
     """
 
     w_min: Real = 0.0
@@ -414,7 +414,7 @@ class MultiplicativeNorm:
 
     Parameters
     ----------
-    total : float, > 0
+    total : float, dimensionless (weight units), > 0
         The sum (``"l1"``) or the norm (``"l2"``) each unit's weights are scaled to.
     norm : {"l1", "l2"}
     """
@@ -437,7 +437,8 @@ class SubtractiveNorm:
 
     Parameters
     ----------
-    total : float
+    total : float, dimensionless (weight units), any finite value
+        The sum each unit's weights are shifted to.
     """
 
     total: Real = 1.0

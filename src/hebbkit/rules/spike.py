@@ -340,7 +340,7 @@ class VoltageSTDP(AbstractSpikeRule):
         that a spike's own depolarization can be kept out of the filters at its own time
         (0: the paper's equations; the authors' code reads the filters 3 ms late).
     w_min, w_max : float
-        Bounds of the weight.
+        Bounds of the weight (weight units), w_min < w_max.
     """
 
     A_LTD: Positive = 0.14
