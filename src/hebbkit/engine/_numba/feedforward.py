@@ -1,13 +1,19 @@
 """The feed-forward engine compiled by numba: the whole time loop, recording and checks inside.
 
-The kernel is fused per sample: each row of W (one unit's incoming weights, a few kB) is read
-and written once per sample, while it sits in L1: the loop that updates it also accumulates the
-unit's input for the next sample (when no normalisation changes the row afterwards), where
-numpy with BLAS streams W three times (dgemv, scaling, dger). Rules whose rows do not interact
+The kernel works row by row within each sample: each row of W (one unit's incoming weights, a
+few kB) gives its unit's input and is then updated while it sits in L1, where numpy with BLAS
+streams W three times (dgemv, scaling, dger). Rules whose rows do not interact
 (``pre_term`` "none") split the rows of each member into blocks that run the whole time loop on
 their own thread (the kernel releases the GIL), with no synchronisation per sample; the number
 of threads is ``numba.get_num_threads()`` (``NUMBA_NUM_THREADS``). Rules that are affine in w
-and x (``RateRule.affine``) go further: :func:`paired_kernel` applies two samples per pass.
+and x (``RateRule.affine``) go further: :func:`paired_kernel` applies two samples per pass
+and accumulates the inputs to the next pass while it updates the rows.
+
+A run continued from a state (``simulate(initial=...)``, or the next of ``chunks``) is identical
+to the bit to the run it continues: every input is summed by the loop that sums it mid-run, in
+the order of that loop's vectorisation. The one-sample kernel takes each input's dot product
+on its own, which costs a second read of the row from L1; the paired kernel computes its first
+pass's inputs with its own pass loop, the rows kept unchanged (w <- 1 w + 0 z).
 
 One kernel is compiled per (rule class, transfer class), with the rule's operator-only ``dw``
 and ``post_target`` and the transfer's ``f`` inlined. They are registered with
@@ -98,18 +104,17 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
         step = paired_kernel(
             p.rule_type.dw, p.rule_type.post_target, p.transfer_type.f, features[2]
         )
-        # y, the inputs to the first pass's two samples (then the next pass's), x_k . x_{k+1},
-        # two rows' coefficients
-        first = np.broadcast_to(p.X[:, :2], (members, min(2, n), n_pre))
-        inputs = np.repeat(np.einsum("mij,mkj->kmi", p.W, first), blocks, axis=1)
-        work = (scratch(n_post), inputs[0].copy(), inputs[-1].copy(), scratch(samples_per_chunk))
-        args = (p.W, p.A, p.Bs, p.X, P, p.K, p.TP, *shared, *work, scratch(6))
+        # y, the inputs to each pass's two samples, x_k . x_{k+1}, two rows' coefficients, a
+        # row of zeros
+        work = (scratch(n_post), scratch(n_post), scratch(n_post), scratch(samples_per_chunk))
+        work += (scratch(6), np.zeros(n_pre, dtype=dtype))
+        args = (p.W, p.A, p.Bs, p.X, P, p.K, p.TP, *shared, *work)
     else:
         step = kernel(
             p.rule_type.dw, p.rule_type.post_target, p.transfer_type.f, p.pre_term, features
         )
-        # y, the pre term b, the next sample's input
-        work = (scratch(n_post), scratch(n_pre), scratch(n_post))
+        # y, the pre term b
+        work = (scratch(n_post), scratch(n_pre))
         args = (p.W, p.A, p.Bs, p.X, Yc, P, p.WD, p.K, p.TP, *shared, *work)
     threads = min(threads, items)
     if threads == 1:
@@ -175,7 +180,6 @@ def kernel(
         failval,
         Y,
         BV,
-        S,
         first_item,
         last_item,
     ):  # pragma: no cover - compiled
@@ -200,11 +204,7 @@ def kernel(
             norm = WD[m, 9]
             total = WD[m, 10]
             kpost, kpre = K[m, 0], K[m, 1]
-            y, bv, s_next = Y[item], BV[item], S[item]
-            # the dot product of a row with the next sample is accumulated while the row is
-            # updated, so each row is read and written once per sample; normalisation changes
-            # the row afterwards, and Oja's subspace rule needs every y first, so they cannot
-            fusable = pre_term != WTY and norm == 0 and not CLAMPED
+            y, bv = Y[item], BV[item]
             clip_inline = hard and norm == 0
             stop = False
             for k0 in range(0, n, kb):
@@ -212,7 +212,6 @@ def kernel(
                     r1 = r0 + rb if r0 + rb < i1 else i1
                     for k in range(k0, k0 + kb if k0 + kb < n else n):
                         x = X[mx, k]
-                        x_next = X[mx, k + 1] if k + 1 < n else x
                         if pre_term == WTY or pre_term == WTY_LOWER:
                             for j in range(n_pre):
                                 bv[j] = 0.0
@@ -231,15 +230,12 @@ def kernel(
                                 if CLAMPED:
                                     y[i] = Yc[my, k, i]
                                 else:
-                                    if not (fusable and k > 0):
-                                        s_next[i] = _dot(row, x)
-                                    y[i] = g(s_next[i], TP)
+                                    y[i] = g(_dot(row, x), TP)
                             yi = y[i]
                             ai = A[m, i]
                             if pre_term == WTY_LOWER:
                                 for j in range(n_pre):
                                     bv[j] += row[j] * yi
-                            acc = row.dtype.type(0.0)
                             # one loop per weight dependence, not a branch inside one: LLVM
                             # would otherwise if-convert the branch and evaluate the soft
                             # bound's pow for every synapse. They sit under a feature constant,
@@ -257,20 +253,17 @@ def kernel(
                                         if clip_inline:
                                             w = min(max(w, hmin), hmax)
                                         row[j] = w
-                                        acc += w * x_next[j]
                                 elif clip_inline:
                                     for j in range(n_pre):
                                         w = row[j]
                                         w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
                                         w = min(max(w, hmin), hmax)
                                         row[j] = w
-                                        acc += w * x_next[j]
                                 elif g0 != 0:
                                     for j in range(n_pre):
                                         w = row[j]
                                         w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
                                         row[j] = w
-                                        acc += w * x_next[j]
                                 else:
                                     plain = True
                             if plain:
@@ -278,8 +271,6 @@ def kernel(
                                     w = row[j]
                                     w = w + dt * dw(w, x[j], yi, ai, bv[j], p)
                                     row[j] = w
-                                    acc += w * x_next[j]
-                            s_next[i] = acc
                             if DEPENDENT:
                                 if norm != 0:
                                     _normalise(row, norm, total)
@@ -358,6 +349,7 @@ def paired_kernel(dw_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -
         E,
         G,
         C,
+        Z,
         first_item,
         last_item,
     ):  # pragma: no cover - compiled
@@ -383,15 +375,21 @@ def paired_kernel(dw_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -
                     gram[k - k0] = _dot(Xm[k], Xm[k + 1])
                 for r0 in range(i0, i1, rb):
                     r1 = r0 + rb if r0 + rb < i1 else i1
-                    k = k0
+                    # the call starts with a pass of no sample (k = -1), which keeps w (w <- 1 w
+                    # + 0 z, z = 0) and gives the inputs to samples 0 and 1 by the same loop,
+                    # hence in the same order of additions, as every later pass: a run
+                    # continued from a state (or the next chunk) is identical to the bit to the
+                    # run it continues
+                    k = k0 - 1 if k0 == 0 else k0
                     while k < k1:
-                        h = 2 if k + 1 < k1 and (k + 1) % stride != 0 else 1
+                        none = k < 0
+                        h = 2 if k + 1 < k1 and (k + 1) % stride != 0 and not none else 1
                         nxt = k + h
                         # past the last sample, x2 and x3 are any row: their dots go unused
-                        x0, x1 = Xm[k], Xm[nxt - 1]
+                        x0, x1 = (Z, Z) if none else (Xm[k], Xm[nxt - 1])
                         x2 = Xm[nxt if nxt < n else 0]
                         x3 = Xm[nxt + 1 if nxt + 1 < n else 0]
-                        g01 = gram[k - k0]
+                        g01 = gram[k - k0 if k >= k0 else 0]
                         for i in range(r0, r1, 2):
                             # an odd last row pairs with itself: both halves write the same values
                             i2 = i + 1 if i + 1 < r1 else i
@@ -401,7 +399,7 @@ def paired_kernel(dw_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -
                                 # w after the pass = cw w + c0 x_k + c1 x_{k+1}, built sample by
                                 # sample; s is the input to the sample
                                 cw, c0, c1, s = one, zero, zero, d[ii]
-                                for t in range(h):
+                                for t in range(0 if none else h):
                                     y[ii] = g(s, TP)
                                     alpha = dw(one, zero, y[ii], a, zero, p)
                                     beta = dw(zero, one, y[ii], a, zero, p)
@@ -418,22 +416,9 @@ def paired_kernel(dw_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -
                                 c[3 * q], c[3 * q + 1], c[3 * q + 2] = cw, c0, c1
                             if i2 == i:
                                 c[3], c[4], c[5] = c[0], c[1], c[2]
-                            ra, rw = Wm[i], Wm[i2]
-                            ca, ba0, ba1, cb, bb0, bb1 = c[0], c[1], c[2], c[3], c[4], c[5]
-                            a2, a3, b2, b3 = zero, zero, zero, zero
-                            for j in range(n_pre):
-                                u0, u1, u2, u3 = x0[j], x1[j], x2[j], x3[j]
-                                wa = ca * ra[j] + ba0 * u0 + ba1 * u1
-                                wb = cb * rw[j] + bb0 * u0 + bb1 * u1
-                                ra[j] = wa
-                                rw[j] = wb
-                                a2 += wa * u2
-                                a3 += wa * u3
-                                b2 += wb * u2
-                                b3 += wb * u3
-                            d[i], e[i], d[i2], e[i2] = a2, a3, b2, b3
+                            d[i], e[i], d[i2], e[i2] = _pair_pass(Wm[i], Wm[i2], c, x0, x1, x2, x3)
                         k = nxt
-                        if k % stride == 0:
+                        if k % stride == 0 and not none:
                             r = k // stride - 1
                             _record(W, A, Bs, Xm[k - 1], y, m, r, r0, r1, RW, RY, RX, RA, RB)
                             if _check(W, A, m, r0, r1, k - 1, item, fail, failvar, failval):
@@ -452,6 +437,26 @@ def _code_bytes(code: Any) -> bytes:
     for const in code.co_consts:
         parts.append(_code_bytes(const) if hasattr(const, "co_code") else repr(const).encode())
     return b"".join(parts)
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _pair_pass(ra, rw, c, x0, x1, x2, x3):  # pragma: no cover - compiled
+    """One pass of :func:`paired_kernel` over two rows: ra <- c0 ra + c1 x0 + c2 x1 and
+    rw <- c3 rw + c4 x0 + c5 x1, returning the new rows' dots with x2 and x3."""
+    ca, ba0, ba1, cb, bb0, bb1 = c[0], c[1], c[2], c[3], c[4], c[5]
+    zero = ra.dtype.type(0.0)
+    a2, a3, b2, b3 = zero, zero, zero, zero
+    for j in range(ra.shape[0]):
+        u0, u1, u2, u3 = x0[j], x1[j], x2[j], x3[j]
+        wa = ca * ra[j] + ba0 * u0 + ba1 * u1
+        wb = cb * rw[j] + bb0 * u0 + bb1 * u1
+        ra[j] = wa
+        rw[j] = wb
+        a2 += wa * u2
+        a3 += wa * u3
+        b2 += wb * u2
+        b3 += wb * u3
+    return a2, a3, b2, b3
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
