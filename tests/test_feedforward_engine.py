@@ -70,10 +70,6 @@ def rules(draw, cls, parts):
     return R.Composed(rule, **kw) if kw else rule
 
 
-def _state0(rule):
-    return R.inner(rule).initial_state()
-
-
 @pytest.mark.parametrize("parts", DEPENDENCES)
 @pytest.mark.parametrize("cls", RULES, ids=lambda c: c.__name__)
 @settings(max_examples=3, deadline=None)
@@ -98,7 +94,7 @@ def test_numba_equals_numpy_equals_reference(cls, parts, data, n_pre, n_post, st
         for be in ("numpy", "numba")
     }
     f = None if clamped else (lambda s: 0.5 * s + 0.1)
-    w_ref, a_ref, _ = reference.run(rule, w0, pre, DT, f, post, _state0(rule))
+    w_ref, a_ref, _ = reference.run(rule, w0, pre, DT, f, post)
     scale = max(1.0, float(np.abs(w_ref).max()))
     np.testing.assert_allclose(
         out["numba"].w, out["numpy"].w, rtol=0, atol=SAME_ALGORITHM_F64 * scale
@@ -120,16 +116,24 @@ def test_numba_equals_numpy_equals_reference(cls, parts, data, n_pre, n_post, st
 
 
 @pytest.mark.parametrize(
-    "transfer",
+    ("transfer", "closed_form"),
     [
-        Rectified(gain=2.0, threshold=0.3),
-        Tanh(gain=0.5, amplitude=2.0),
-        Sigmoid(gain=3.0, threshold=0.5, amplitude=2.0),
-        PiecewiseLinear(knots=(0.0, 0.5, 1.5), values=(0.0, 0.2, 2.0)),
+        (Rectified(gain=2.0, threshold=0.3), lambda s: 2.0 * max(s - 0.3, 0.0)),
+        (Tanh(gain=0.5, amplitude=2.0), lambda s: 2.0 * math.tanh(0.5 * s)),
+        (
+            Sigmoid(gain=3.0, threshold=0.5, amplitude=2.0),
+            lambda s: 2.0 / (1.0 + math.exp(-3.0 * (s - 0.5))),
+        ),
+        (
+            PiecewiseLinear(knots=(0.0, 0.5, 1.5), values=(0.0, 0.2, 2.0)),
+            lambda s: float(np.interp(s, (0.0, 0.5, 1.5), (0.0, 0.2, 2.0))),
+        ),
     ],
-    ids=lambda t: t.name,
+    ids=["rectified", "tanh", "sigmoid", "piecewise-linear"],
 )
-def test_every_transfer_is_inlined_exactly(transfer):
+def test_every_transfer_is_inlined_exactly(transfer, closed_form):
+    # the reference gets each transfer as its documented closed form, not the library's own
+    # function, so a wrong formula fails here as well as a wrong inlining
     rng = np.random.default_rng(5)
     pre, w0 = rng.uniform(0.0, 1.0, (8, 4)), rng.uniform(-0.2, 0.8, (3, 4))
     net = FeedForward(4, 3, transfer, weights=w0)
@@ -138,7 +142,7 @@ def test_every_transfer_is_inlined_exactly(transfer):
         be: simulate(net, rule, ArrayDrive(pre), t_stop=0.8, dt=DT, backend=be)
         for be in ("numpy", "numba")
     }
-    w_ref, _, _ = reference.run(rule, w0, pre, DT, lambda s: float(transfer(s)))
+    w_ref, _, _ = reference.run(rule, w0, pre, DT, closed_form)
     np.testing.assert_allclose(out["numba"].w, out["numpy"].w, rtol=0, atol=SAME_ALGORITHM_F64)
     np.testing.assert_allclose(out["numpy"].w_final, w_ref, rtol=0, atol=SAME_ALGORITHM_F64)
 

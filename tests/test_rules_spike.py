@@ -9,7 +9,8 @@ from hebbkit.errors import ParameterError
 from hebbkit.neurons.spiking import AdExClopath
 from hebbkit.rules import get_rule
 from hebbkit.rules.spike import PairSTDP, TripletSTDP, VoltageSTDP
-from tolerances import SAME_ALGORITHM_F64
+from reference.spike import voltage_rule
+from tolerances import SAME_ALGORITHM_F64, WHOLE_RUN_F64
 
 SCHEMES = ["all_to_all", "nearest_symmetric", "nearest_presynaptic", "nearest_restricted"]
 
@@ -149,3 +150,7 @@ def test_voltage_stdp_numba_equals_numpy_per_step(delay, filter_delay, homeostat
     np.testing.assert_allclose(w_b, w_a, rtol=0, atol=SAME_ALGORITHM_F64)
     np.testing.assert_allclose(u_b, u_a, rtol=0, atol=SAME_ALGORITHM_F64)
     assert abs(w_a[-1] - 1.0) > 1e-3 and np.sum(u_a > 0.02) > 20
+    # numba compiles the numpy loop itself, so the plasticity is also checked against an
+    # independent loop of Clopath's eqs. 2-5 driven by the same membrane potential (3000 steps)
+    want = voltage_rule(u_a, pre, rule, dt, AdExClopath().E_L, 1.0)
+    np.testing.assert_allclose(w_a, want, rtol=0, atol=WHOLE_RUN_F64)

@@ -135,7 +135,7 @@ def test_given_spike_trains_drive_the_conductance():
     )
     g = ds.g.values[:, 0]
     assert g[8] == 0.0 and g[9] == 0.5
-    assert g[29] == pytest.approx(0.5 * np.exp(-20 * DT / 0.005), rel=1e-13)
+    assert g[29] == pytest.approx(0.5 * np.exp(-20 * DT / 0.005), rel=SAME_ALGORITHM_F64)
 
 
 def test_spiking_rejects_bad_input_in_one_line():

@@ -7,9 +7,9 @@ import cmath
 import math
 
 
-def rhs(u, v, t, net, xi, omega):
+def rhs(u, v, t, net, xi, omega, g_u, g_v):
     n = len(u)
-    gu = [float(net.g_u(u[j])) for j in range(n)]
+    gu = [g_u(u[j]) for j in range(n)]
     du, dv = [0.0] * n, [0.0] * n
     for i in range(n):
         long_e = sum(net.J[i, j] * gu[j] for j in range(n))
@@ -18,13 +18,16 @@ def rhs(u, v, t, net, xi, omega):
         drive = float(net.I0 if net.I0.ndim == 0 else net.I0[i]) + 2 * amp * math.cos(
             omega * t + phase
         )
-        du[i] = -net.alpha * u[i] - net.beta * float(net.g_v(v[i])) + long_e + drive
+        du[i] = -net.alpha * u[i] - net.beta * g_v(v[i]) + long_e + drive
         dv[i] = -net.alpha * v[i] + net.gamma * gu[i] + long_i
     return du, dv
 
 
-def trajectory(net, xi, frequency, u0, v0, n_steps, dt, method):
-    """u after each step (list of lists), by forward Euler or classical RK4."""
+def trajectory(net, xi, frequency, u0, v0, n_steps, dt, method, g_u, g_v):
+    """u after each step (list of lists), by forward Euler or classical RK4.
+
+    ``g_u`` and ``g_v`` are the transfer functions as plain float -> float closed forms, given by
+    the caller rather than taken from ``net`` (the library's own functions)."""
     omega = 2 * math.pi * frequency
     u, v = list(u0), list(v0)
     n = len(u)
@@ -32,23 +35,23 @@ def trajectory(net, xi, frequency, u0, v0, n_steps, dt, method):
     for k in range(n_steps):
         t = k * dt
         if method == "euler":
-            du, dv = rhs(u, v, t, net, xi, omega)
+            du, dv = rhs(u, v, t, net, xi, omega, g_u, g_v)
             u = [u[i] + dt * du[i] for i in range(n)]
             v = [v[i] + dt * dv[i] for i in range(n)]
         else:
-            k1 = rhs(u, v, t, net, xi, omega)
+            k1 = rhs(u, v, t, net, xi, omega, g_u, g_v)
             s = (
                 [u[i] + 0.5 * dt * k1[0][i] for i in range(n)],
                 [v[i] + 0.5 * dt * k1[1][i] for i in range(n)],
             )
-            k2 = rhs(*s, t + 0.5 * dt, net, xi, omega)
+            k2 = rhs(*s, t + 0.5 * dt, net, xi, omega, g_u, g_v)
             s = (
                 [u[i] + 0.5 * dt * k2[0][i] for i in range(n)],
                 [v[i] + 0.5 * dt * k2[1][i] for i in range(n)],
             )
-            k3 = rhs(*s, t + 0.5 * dt, net, xi, omega)
+            k3 = rhs(*s, t + 0.5 * dt, net, xi, omega, g_u, g_v)
             s = ([u[i] + dt * k3[0][i] for i in range(n)], [v[i] + dt * k3[1][i] for i in range(n)])
-            k4 = rhs(*s, t + dt, net, xi, omega)
+            k4 = rhs(*s, t + dt, net, xi, omega, g_u, g_v)
             u = [
                 u[i] + dt / 6 * (k1[0][i] + 2 * k2[0][i] + 2 * k3[0][i] + k4[0][i])
                 for i in range(n)

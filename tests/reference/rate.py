@@ -43,9 +43,44 @@ def drift(rule, w, x_j, y_i, a_i, b_j):
     return 0.0
 
 
-def run(rule, W0, X, dt, transfer=None, Yc=None, state0=(0.0, 0.0)):
-    """Return (W, A, Bs) after len(X) steps; W0 (post, pre), X (n, pre), Yc (n, post) or None."""
+def lowpass(rule):
+    """(tau_post, tau_pre) in s of the low-pass states, from the papers (0: held fixed):
+    Sejnowski's tracked means <nu_i>, <nu_j> (tau), BCM's threshold theta_i (tau_theta)."""
+    if isinstance(rule, R.Covariance):
+        return rule.tau, rule.tau
+    if isinstance(rule, R.BCM):
+        return rule.tau_theta, 0.0
+    return 0.0, 0.0
+
+
+def initial_state(rule):
+    """(a_i, b_j) at t = 0: the covariance rule's given means, BCM's theta0, else 0."""
+    if isinstance(rule, R.Covariance):
+        return rule.mean_post, rule.mean_pre
+    if isinstance(rule, R.BCM):
+        return rule.theta0, 0.0
+    return 0.0, 0.0
+
+
+def pre_term(rule):
+    """What b_j is: the mean <nu_j> (covariance), the reconstruction sum_k w_kj nu_k (Oja's
+    subspace rule) or its lower-triangular part k <= i (Sanger), else unused."""
+    if isinstance(rule, R.Covariance):
+        return "state"
+    if isinstance(rule, R.Sanger):
+        return "wty_lower"
+    if isinstance(rule, R.OjaSubspace):
+        return "wty"
+    return "none"
+
+
+def run(rule, W0, X, dt, transfer=None, Yc=None):
+    """Return (W, A, Bs) after len(X) steps; W0 (post, pre), X (n, pre), Yc (n, post) or None.
+
+    The time constants, initial states and the pre term come from the functions above, written
+    from the papers, not from the rule's own ``lowpass``, ``initial_state`` and ``pre_term``."""
     base = rule.rule if isinstance(rule, R.Composed) else rule
+    state0 = initial_state(base)
     soft = getattr(rule, "soft", None)
     decay = getattr(rule, "decay", None)
     hard = getattr(rule, "hard", None)
@@ -54,7 +89,8 @@ def run(rule, W0, X, dt, transfer=None, Yc=None, state0=(0.0, 0.0)):
     W = [list(map(float, row)) for row in W0]
     A = [float(state0[0])] * n_post
     B = [float(state0[1])] * n_pre
-    tau_post, tau_pre = base.lowpass()
+    tau_post, tau_pre = lowpass(base)
+    term = pre_term(base)
     for k in range(len(X)):
         x = [float(v) for v in X[k]]
         if Yc is None:
@@ -64,11 +100,11 @@ def run(rule, W0, X, dt, transfer=None, Yc=None, state0=(0.0, 0.0)):
         old = [row[:] for row in W]
         for i in range(n_post):
             for j in range(n_pre):
-                if base.pre_term == "state":
+                if term == "state":
                     b = B[j]
-                elif base.pre_term == "wty":
+                elif term == "wty":
                     b = sum(old[q][j] * y[q] for q in range(n_post))
-                elif base.pre_term == "wty_lower":
+                elif term == "wty_lower":
                     b = sum(old[q][j] * y[q] for q in range(i + 1))
                 else:
                     b = 0.0

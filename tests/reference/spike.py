@@ -97,6 +97,83 @@ def triplets(pre, post, rule):
     return dw
 
 
+def weighted(pre, post, rule, w0):
+    """Pair or triplet STDP with Guetig's weight dependence and bounds, one event at a time.
+
+    At each event, in time order (pre first at equal times), the jump is the explicit sum of
+    :func:`triplets` (pair STDP: A3 = 0; nearest_symmetric: latest partner only) times
+    F_+(w) = ((w_max - w)/(w_max - w_min))^mu or F_-(w) = ((w - w_min)/(w_max - w_min))^mu
+    (Guetig et al. 2003, eq. 3), then w is clipped to [w_min, w_max]. Returns the final w.
+    """
+    if hasattr(rule, "A2_plus"):  # triplet
+        amps = (rule.A2_plus, rule.A3_plus, rule.A2_minus, rule.A3_minus)
+        taus = (rule.tau_plus, rule.tau_x, rule.tau_minus, rule.tau_y)
+        nearest = rule.interaction == "nearest"
+    else:
+        if rule.scheme not in ("all_to_all", "nearest_symmetric"):
+            raise ValueError(rule.scheme)
+        amps = (rule.A_plus, 0.0, rule.A_minus, 0.0)
+        taus = (rule.tau_plus, 1.0, rule.tau_minus, 1.0)
+        nearest = rule.scheme == "nearest_symmetric"
+    lo, hi, mu = rule.w_min, rule.w_max, rule.mu
+
+    def kernel(times, t, tau, strict):
+        terms = [math.exp(-(t - x) / tau) for x in times if ((x < t) if strict else (x <= t))]
+        if not terms:
+            return 0.0
+        return terms[-1] if nearest else sum(terms)
+
+    events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post])
+    w = float(w0)
+    for t, is_post in events:
+        if is_post:
+            r1 = kernel(pre, t, taus[0], strict=False)
+            o2 = kernel(post, t, taus[3], strict=True)
+            dw = r1 * (amps[0] + amps[1] * o2) * ((hi - w) / (hi - lo)) ** mu
+        else:
+            o1 = kernel(post, t, taus[2], strict=True)
+            r2 = kernel(pre, t, taus[1], strict=True)
+            dw = -o1 * (amps[2] + amps[3] * r2) * ((w - lo) / (hi - lo)) ** mu
+        w = min(max(w + dw, lo), hi)
+    return w
+
+
+def voltage_rule(u, pre, rule, dt, E_L, w0):
+    """Clopath et al. 2010 eqs. 2-5 driven by a given membrane-potential trace u[k] (V).
+
+    Per step k: u_-, u_+ and u_bar relax exactly (factor 1 - exp(-dt/tau)) towards u seen
+    filter_delay earlier (E_L before the start); x decays by exp(-dt/tau_x); a presynaptic spike
+    depresses by A_LTD [u_- - theta_-]+ (times u_bar^2/u_ref^2 if homeostatic), then raises x by
+    1/tau_x; every step potentiates by dt A_LTP x [u - theta_+]+ [u_+ - theta_-]+; w is clipped
+    to [w_min, w_max]. Returns w after every step.
+    """
+    delay = round(rule.filter_delay / dt)
+    u_minus = u_plus = E_L
+    u_bar = x = 0.0
+    w = float(w0)
+    out = []
+    for k in range(len(u)):
+        seen = (u[k - delay] if k >= delay else E_L) if delay else u[k]
+        u_minus += (seen - u_minus) * (1.0 - math.exp(-dt / rule.tau_minus))
+        u_plus += (seen - u_plus) * (1.0 - math.exp(-dt / rule.tau_plus))
+        u_bar += ((seen - E_L) - u_bar) * (1.0 - math.exp(-dt / rule.tau_bar))
+        x *= math.exp(-dt / rule.tau_x)
+        if pre[k]:
+            amp = rule.A_LTD * (u_bar**2 / rule.u_ref2 if rule.homeostatic else 1.0)
+            w -= amp * max(u_minus - rule.theta_minus, 0.0)
+            x += 1.0 / rule.tau_x
+        w += (
+            dt
+            * rule.A_LTP
+            * x
+            * max(u[k] - rule.theta_plus, 0.0)
+            * max(u_plus - rule.theta_minus, 0.0)
+        )
+        w = min(max(w, rule.w_min), rule.w_max)
+        out.append(w)
+    return out
+
+
 def lif_layer(neuron, p, w, n_steps, dt, input_steps):
     """The spiking engine's step, one synapse at a time, traces decayed every step.
 
