@@ -1,8 +1,9 @@
 """The feed-forward engine compiled by numba: the whole time loop, recording and checks inside.
 
-The kernel works row by row within each sample: each row of W (one unit's incoming weights, a
-few kB) gives its unit's input and is then updated while it sits in L1, where numpy with BLAS
-streams W three times (dgemv, scaling, dger). Rules whose rows do not interact
+The kernel is fused per sample: each row of W (one unit's incoming weights, a few kB) is read
+and written once per sample, while it sits in L1: the loop that updates it also accumulates the
+unit's input for the next sample (when no normalisation changes the row afterwards), where
+numpy with BLAS streams W three times (dgemv, scaling, dger). Rules whose rows do not interact
 (``pre_term`` "none") split the rows of each member into blocks that run the whole time loop on
 their own thread (the kernel releases the GIL), with no synchronisation per sample; the number
 of threads is ``numba.get_num_threads()`` (``NUMBA_NUM_THREADS``). Rules that are affine in w
@@ -10,10 +11,12 @@ and x (``RateRule.affine``) go further: :func:`paired_kernel` applies two sample
 and accumulates the inputs to the next pass while it updates the rows.
 
 A run continued from a state (``simulate(initial=...)``, or the next of ``chunks``) is identical
-to the bit to the run it continues: every input is summed by the loop that sums it mid-run, in
-the order of that loop's vectorisation. The one-sample kernel takes each input's dot product
-on its own, which costs a second read of the row from L1; the paired kernel computes its first
-pass's inputs with its own pass loop, the rows kept unchanged (w <- 1 w + 0 z).
+to the bit to the run it continues: each call starts with a pass of no sample, which runs the
+update loop itself with w kept (a zero step, w <- 1 w + 0 z in the paired kernel) to sum the
+first inputs, so every input is summed by the same machine code, in the same order of
+additions. A separate dot product (or numpy's einsum) differed from the fused sum by an ulp on
+an AVX-512 machine, and a second inlined copy of the loop still differed for some rules: LLVM
+may vectorise two copies of one loop differently.
 
 One kernel is compiled per (rule class, transfer class), with the rule's operator-only ``dw``
 and ``post_target`` and the transfer's ``f`` inlined. They are registered with
@@ -113,8 +116,8 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
         step = kernel(
             p.rule_type.dw, p.rule_type.post_target, p.transfer_type.f, p.pre_term, features
         )
-        # y, the pre term b
-        work = (scratch(n_post), scratch(n_pre))
+        # y, the pre term b, the next sample's input, a row of zeros
+        work = (scratch(n_post), scratch(n_pre), scratch(n_post), np.zeros(n_pre, dtype=dtype))
         args = (p.W, p.A, p.Bs, p.X, Yc, P, p.WD, p.K, p.TP, *shared, *work)
     threads = min(threads, items)
     if threads == 1:
@@ -180,6 +183,8 @@ def kernel(
         failval,
         Y,
         BV,
+        S,
+        Z,
         first_item,
         last_item,
     ):  # pragma: no cover - compiled
@@ -204,15 +209,34 @@ def kernel(
             norm = WD[m, 9]
             total = WD[m, 10]
             kpost, kpre = K[m, 0], K[m, 1]
-            y, bv = Y[item], BV[item]
+            y, bv, s_next = Y[item], BV[item], S[item]
+            # the dot product of a row with the next sample is accumulated while the row is
+            # updated, so each row is read and written once per sample; normalisation changes
+            # the row afterwards, and Oja's subspace rule needs every y first, so they cannot
+            fusable = pre_term != WTY and norm == 0 and not CLAMPED
             clip_inline = hard and norm == 0
+            # a pass of no sample keeps w: a zero step, bounds that do not bind (computed, not
+            # constants, so that LLVM cannot fold them out of the shared loop)
+            keep = dt * W.dtype.type(0.0)
+            unbounded = (dt + dt) / keep
             stop = False
             for k0 in range(0, n, kb):
                 for r0 in range(i0, i1, rb):
                     r1 = r0 + rb if r0 + rb < i1 else i1
-                    for k in range(k0, k0 + kb if k0 + kb < n else n):
-                        x = X[mx, k]
-                        if pre_term == WTY or pre_term == WTY_LOWER:
+                    # a fused call starts with a pass of no sample (k = -1): the update's own
+                    # loop, with w kept, gives the input to sample 0 in the order of additions
+                    # of every later input, so a run continued from a state (or the next chunk)
+                    # is identical to the bit to the run it continues
+                    start = k0 - 1 if k0 == 0 and fusable else k0
+                    for k in range(start, k0 + kb if k0 + kb < n else n):
+                        none = k < 0
+                        x = Z if none else X[mx, k]
+                        x_next = X[mx, k + 1] if k + 1 < n else x
+                        step = keep if none else dt
+                        lo, hi = (-unbounded, unbounded) if none else (hmin, hmax)
+                        if none:
+                            pass
+                        elif pre_term == WTY or pre_term == WTY_LOWER:
                             for j in range(n_pre):
                                 bv[j] = 0.0
                         if pre_term == WTY:
@@ -226,16 +250,19 @@ def kernel(
                                 bv[j] = Bs[m, j]
                         for i in range(r0, r1):
                             row = W[m, i]
-                            if pre_term != WTY:
+                            if pre_term != WTY and not none:
                                 if CLAMPED:
                                     y[i] = Yc[my, k, i]
                                 else:
-                                    y[i] = g(_dot(row, x), TP)
+                                    if not fusable:
+                                        s_next[i] = _dot(row, x)
+                                    y[i] = g(s_next[i], TP)
                             yi = y[i]
                             ai = A[m, i]
-                            if pre_term == WTY_LOWER:
+                            if pre_term == WTY_LOWER and not none:
                                 for j in range(n_pre):
                                     bv[j] += row[j] * yi
+                            acc = row.dtype.type(0.0)
                             # one loop per weight dependence, not a branch inside one: LLVM
                             # would otherwise if-convert the branch and evaluate the soft
                             # bound's pow for every synapse. They sit under a feature constant,
@@ -249,42 +276,47 @@ def kernel(
                                         f = _soft(
                                             dw(w, x[j], yi, ai, bv[j], p), w, g2, smin, smax, beta
                                         )
-                                        w = w + dt * (f - g0 * w)
+                                        w = w + step * (f - g0 * w)
                                         if clip_inline:
-                                            w = min(max(w, hmin), hmax)
+                                            w = min(max(w, lo), hi)
                                         row[j] = w
+                                        acc += w * x_next[j]
                                 elif clip_inline:
                                     for j in range(n_pre):
                                         w = row[j]
-                                        w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
-                                        w = min(max(w, hmin), hmax)
+                                        w = w + step * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
+                                        w = min(max(w, lo), hi)
                                         row[j] = w
+                                        acc += w * x_next[j]
                                 elif g0 != 0:
                                     for j in range(n_pre):
                                         w = row[j]
-                                        w = w + dt * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
+                                        w = w + step * (dw(w, x[j], yi, ai, bv[j], p) - g0 * w)
                                         row[j] = w
+                                        acc += w * x_next[j]
                                 else:
                                     plain = True
                             if plain:
                                 for j in range(n_pre):
                                     w = row[j]
-                                    w = w + dt * dw(w, x[j], yi, ai, bv[j], p)
+                                    w = w + step * dw(w, x[j], yi, ai, bv[j], p)
                                     row[j] = w
-                            if DEPENDENT:
+                                    acc += w * x_next[j]
+                            s_next[i] = acc
+                            if DEPENDENT and not none:
                                 if norm != 0:
                                     _normalise(row, norm, total)
                                     if hard:
                                         for j in range(n_pre):
                                             row[j] = min(max(row[j], hmin), hmax)
-                        if LOWPASS:
+                        if LOWPASS and not none:
                             if kpost != 0:
                                 for i in range(r0, r1):
                                     A[m, i] = A[m, i] + kpost * (target(y[i], p) - A[m, i])
                             if kpre != 0:
                                 for j in range(n_pre):
                                     Bs[m, j] = Bs[m, j] + kpre * (x[j] - Bs[m, j])
-                        if (k + 1) % stride == 0:
+                        if (k + 1) % stride == 0 and not none:
                             r = (k + 1) // stride - 1
                             _record(W, A, Bs, x, y, m, r, r0, r1, RW, RY, RX, RA, RB)
                             if _check(W, A, m, r0, r1, k, item, fail, failvar, failval):
