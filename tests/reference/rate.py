@@ -43,23 +43,15 @@ def drift(rule, w, x_j, y_i, a_i, b_j):
     return 0.0
 
 
-def lowpass(rule):
-    """(tau_post, tau_pre) in s of the low-pass states, from the papers (0: held fixed):
-    Sejnowski's tracked means <nu_i>, <nu_j> (tau), BCM's threshold theta_i (tau_theta)."""
+def states(rule):
+    """The low-pass states, from the papers: (tau_post, tau_pre) in s (0: held fixed) and their
+    values at t = 0. Sejnowski's covariance rule tracks the means <nu_i>, <nu_j> with tau from
+    the given means; BCM's threshold theta_i relaxes with tau_theta from theta0."""
     if isinstance(rule, R.Covariance):
-        return rule.tau, rule.tau
+        return (rule.tau, rule.tau), (rule.mean_post, rule.mean_pre)
     if isinstance(rule, R.BCM):
-        return rule.tau_theta, 0.0
-    return 0.0, 0.0
-
-
-def initial_state(rule):
-    """(a_i, b_j) at t = 0: the covariance rule's given means, BCM's theta0, else 0."""
-    if isinstance(rule, R.Covariance):
-        return rule.mean_post, rule.mean_pre
-    if isinstance(rule, R.BCM):
-        return rule.theta0, 0.0
-    return 0.0, 0.0
+        return (rule.tau_theta, 0.0), (rule.theta0, 0.0)
+    return (0.0, 0.0), (0.0, 0.0)
 
 
 def pre_term(rule):
@@ -80,7 +72,7 @@ def run(rule, W0, X, dt, transfer=None, Yc=None):
     The time constants, initial states and the pre term come from the functions above, written
     from the papers, not from the rule's own ``lowpass``, ``initial_state`` and ``pre_term``."""
     base = rule.rule if isinstance(rule, R.Composed) else rule
-    state0 = initial_state(base)
+    (tau_post, tau_pre), state0 = states(base)
     soft = getattr(rule, "soft", None)
     decay = getattr(rule, "decay", None)
     hard = getattr(rule, "hard", None)
@@ -89,7 +81,6 @@ def run(rule, W0, X, dt, transfer=None, Yc=None):
     W = [list(map(float, row)) for row in W0]
     A = [float(state0[0])] * n_post
     B = [float(state0[1])] * n_pre
-    tau_post, tau_pre = lowpass(base)
     term = pre_term(base)
     for k in range(len(X)):
         x = [float(v) for v in X[k]]

@@ -91,7 +91,8 @@ class SmallWindow(AbstractWindow):
     This is the window of the paper's simulations: they used the expansion of eq. (12),
     A~'(omega) ~ a0 and A~''(omega) = Im A~ ~ -omega a1 (the sign that makes a1 > 0 raise the
     resonance of their eq 11, as they say it does), with a1 = 0.1 for a pattern imprinted at
-    41 Hz and a1 = 1.1 at 63 Hz, read as ms (``a1=1e-4`` and ``a1=1.1e-3`` here, in s)
+    41 Hz and a1 = 1.1 at 63 Hz, which hebbkit reads as ms (``ModelConfig.a1_unit``:
+    ``a1=1e-4`` and ``a1=1.1e-3`` here, in s)
     (Scarpetta, Li & Hertz 2001, NIPS 13, eq. 12 and Fig. 3). Acting on a signal f, the window
     gives int A(tau) f(tau) dtau = a0 f(0) + a1 f'(0).
 

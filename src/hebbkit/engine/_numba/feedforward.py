@@ -226,17 +226,16 @@ def kernel(
                     # a fused call starts with a pass of no sample (k = -1): the update's own
                     # loop, with w kept, gives the input to sample 0 in the order of additions
                     # of every later input, so a run continued from a state (or the next chunk)
-                    # is identical to the bit to the run it continues
+                    # is identical to the bit to the run it continues. It computes no y and
+                    # changes no state; what else it runs (a pre term) is redone at k = 0
                     start = k0 - 1 if k0 == 0 and fusable else k0
                     for k in range(start, k0 + kb if k0 + kb < n else n):
-                        none = k < 0
-                        x = Z if none else X[mx, k]
+                        no_sample = k < 0
+                        x = Z if no_sample else X[mx, k]
                         x_next = X[mx, k + 1] if k + 1 < n else x
-                        step = keep if none else dt
-                        lo, hi = (-unbounded, unbounded) if none else (hmin, hmax)
-                        if none:
-                            pass
-                        elif pre_term == WTY or pre_term == WTY_LOWER:
+                        step = keep if no_sample else dt
+                        lo, hi = (-unbounded, unbounded) if no_sample else (hmin, hmax)
+                        if pre_term == WTY or pre_term == WTY_LOWER:
                             for j in range(n_pre):
                                 bv[j] = 0.0
                         if pre_term == WTY:
@@ -250,7 +249,7 @@ def kernel(
                                 bv[j] = Bs[m, j]
                         for i in range(r0, r1):
                             row = W[m, i]
-                            if pre_term != WTY and not none:
+                            if pre_term != WTY and not no_sample:
                                 if CLAMPED:
                                     y[i] = Yc[my, k, i]
                                 else:
@@ -259,7 +258,7 @@ def kernel(
                                     y[i] = g(s_next[i], TP)
                             yi = y[i]
                             ai = A[m, i]
-                            if pre_term == WTY_LOWER and not none:
+                            if pre_term == WTY_LOWER:
                                 for j in range(n_pre):
                                     bv[j] += row[j] * yi
                             acc = row.dtype.type(0.0)
@@ -303,20 +302,20 @@ def kernel(
                                     row[j] = w
                                     acc += w * x_next[j]
                             s_next[i] = acc
-                            if DEPENDENT and not none:
+                            if DEPENDENT:
                                 if norm != 0:
                                     _normalise(row, norm, total)
                                     if hard:
                                         for j in range(n_pre):
                                             row[j] = min(max(row[j], hmin), hmax)
-                        if LOWPASS and not none:
+                        if LOWPASS and not no_sample:
                             if kpost != 0:
                                 for i in range(r0, r1):
                                     A[m, i] = A[m, i] + kpost * (target(y[i], p) - A[m, i])
                             if kpre != 0:
                                 for j in range(n_pre):
                                     Bs[m, j] = Bs[m, j] + kpre * (x[j] - Bs[m, j])
-                        if (k + 1) % stride == 0 and not none:
+                        if (k + 1) % stride == 0 and not no_sample:
                             r = (k + 1) // stride - 1
                             _record(W, A, Bs, x, y, m, r, r0, r1, RW, RY, RX, RA, RB)
                             if _check(W, A, m, r0, r1, k, item, fail, failvar, failval):
@@ -414,11 +413,11 @@ def paired_kernel(dw_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -
                     # run it continues
                     k = k0 - 1 if k0 == 0 else k0
                     while k < k1:
-                        none = k < 0
-                        h = 2 if k + 1 < k1 and (k + 1) % stride != 0 and not none else 1
+                        no_sample = k < 0
+                        h = 2 if k + 1 < k1 and (k + 1) % stride != 0 and not no_sample else 1
                         nxt = k + h
                         # past the last sample, x2 and x3 are any row: their dots go unused
-                        x0, x1 = (Z, Z) if none else (Xm[k], Xm[nxt - 1])
+                        x0, x1 = (Z, Z) if no_sample else (Xm[k], Xm[nxt - 1])
                         x2 = Xm[nxt if nxt < n else 0]
                         x3 = Xm[nxt + 1 if nxt + 1 < n else 0]
                         g01 = gram[k - k0 if k >= k0 else 0]
@@ -431,7 +430,7 @@ def paired_kernel(dw_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -
                                 # w after the pass = cw w + c0 x_k + c1 x_{k+1}, built sample by
                                 # sample; s is the input to the sample
                                 cw, c0, c1, s = one, zero, zero, d[ii]
-                                for t in range(0 if none else h):
+                                for t in range(0 if no_sample else h):
                                     y[ii] = g(s, TP)
                                     alpha = dw(one, zero, y[ii], a, zero, p)
                                     beta = dw(zero, one, y[ii], a, zero, p)
@@ -448,9 +447,22 @@ def paired_kernel(dw_py: Any, target_py: Any, transfer_py: Any, lowpass: bool) -
                                 c[3 * q], c[3 * q + 1], c[3 * q + 2] = cw, c0, c1
                             if i2 == i:
                                 c[3], c[4], c[5] = c[0], c[1], c[2]
-                            d[i], e[i], d[i2], e[i2] = _pair_pass(Wm[i], Wm[i2], c, x0, x1, x2, x3)
+                            ra, rw = Wm[i], Wm[i2]
+                            ca, ba0, ba1, cb, bb0, bb1 = c[0], c[1], c[2], c[3], c[4], c[5]
+                            a2, a3, b2, b3 = zero, zero, zero, zero
+                            for j in range(n_pre):
+                                u0, u1, u2, u3 = x0[j], x1[j], x2[j], x3[j]
+                                wa = ca * ra[j] + ba0 * u0 + ba1 * u1
+                                wb = cb * rw[j] + bb0 * u0 + bb1 * u1
+                                ra[j] = wa
+                                rw[j] = wb
+                                a2 += wa * u2
+                                a3 += wa * u3
+                                b2 += wb * u2
+                                b3 += wb * u3
+                            d[i], e[i], d[i2], e[i2] = a2, a3, b2, b3
                         k = nxt
-                        if k % stride == 0 and not none:
+                        if k % stride == 0 and not no_sample:
                             r = k // stride - 1
                             _record(W, A, Bs, Xm[k - 1], y, m, r, r0, r1, RW, RY, RX, RA, RB)
                             if _check(W, A, m, r0, r1, k - 1, item, fail, failvar, failval):
@@ -469,26 +481,6 @@ def _code_bytes(code: Any) -> bytes:
     for const in code.co_consts:
         parts.append(_code_bytes(const) if hasattr(const, "co_code") else repr(const).encode())
     return b"".join(parts)
-
-
-@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
-def _pair_pass(ra, rw, c, x0, x1, x2, x3):  # pragma: no cover - compiled
-    """One pass of :func:`paired_kernel` over two rows: ra <- c0 ra + c1 x0 + c2 x1 and
-    rw <- c3 rw + c4 x0 + c5 x1, returning the new rows' dots with x2 and x3."""
-    ca, ba0, ba1, cb, bb0, bb1 = c[0], c[1], c[2], c[3], c[4], c[5]
-    zero = ra.dtype.type(0.0)
-    a2, a3, b2, b3 = zero, zero, zero, zero
-    for j in range(ra.shape[0]):
-        u0, u1, u2, u3 = x0[j], x1[j], x2[j], x3[j]
-        wa = ca * ra[j] + ba0 * u0 + ba1 * u1
-        wb = cb * rw[j] + bb0 * u0 + bb1 * u1
-        ra[j] = wa
-        rw[j] = wb
-        a2 += wa * u2
-        a3 += wa * u3
-        b2 += wb * u2
-        b3 += wb * u3
-    return a2, a3, b2, b3
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
