@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import hebbkit.engine._numba.oscillator as numba_osc
-from hebbkit.engine.oscillator import initial_state, time_domain_weights
+from hebbkit.engine.oscillator import drive_components, initial_state, time_domain_weights
 from hebbkit.engine.record import Record
 from hebbkit.engine.simulate import simulate
 from hebbkit.errors import DivergenceError, ParameterError
@@ -17,7 +17,6 @@ from hebbkit.networks.oscillator import (
     OscillatoryDrive,
     circular_patterns,
     closed_form_weights,
-    drive_components,
     eq10_response,
     eta_for_strength,
     kernel_for_resonance,
@@ -468,6 +467,35 @@ def test_drive_components_lock_fraction():
     # least squares is exact for a pure sinusoid: rounding only
     assert lock[0] == pytest.approx(1.0, abs=SAME_ALGORITHM_F64)
     assert lock[1] < 0.5
+
+
+def test_drive_components_match_least_squares_member_by_member():
+    """The compiled normal equations against numpy's least squares (SVD) for every member and
+    unit of a noisy batch with an offset, two frequencies and its own phases, within
+    LINEAR_ALGEBRA (the basis is well conditioned, so squaring its condition number in the
+    normal equations still leaves rounding only); a member's numbers must not depend on the
+    rest of the batch (to the bit)."""
+    rng = np.random.default_rng(7)
+    t = np.arange(0, 1.0, 1e-3)
+    w = 2 * math.pi * np.array([41.0, 63.0, 41.0])
+    phases = rng.uniform(0, 2 * math.pi, (3, 4))
+    u = 0.3 * np.cos(w[None, :, None] * t[:, None, None] + phases) + 0.5
+    u += 0.05 * rng.standard_normal(u.shape)
+    u_plus, lock = drive_components(t, u, w, 0.25)
+    first = int(np.searchsorted(t, 0.25))
+    for b in range(3):
+        basis = np.stack(
+            [np.ones(t.size - first), np.cos(w[b] * t[first:]), np.sin(w[b] * t[first:])], 1
+        )
+        coef = np.linalg.lstsq(basis, u[first:, b], rcond=None)[0]
+        np.testing.assert_allclose(
+            u_plus[b], 0.5 * (coef[1] - 1j * coef[2]), rtol=0, atol=LINEAR_ALGEBRA
+        )
+        ac = u[first:, b] - coef[0]
+        rest = u[first:, b] - basis @ coef
+        assert lock[b] == pytest.approx(1 - np.sum(rest**2) / np.sum(ac**2), abs=LINEAR_ALGEBRA)
+        alone = drive_components(t, u[:, b : b + 1], w[b : b + 1], 0.25)
+        assert alone[0][0].tolist() == u_plus[b].tolist() and alone[1][0] == lock[b]
 
 
 def test_oscillator_errors_name_the_parameter(stored):

@@ -49,3 +49,28 @@ def test_result_directory_gets_the_umask_permissions(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+
+
+def test_zarr_encoded_in_memory_is_what_xarray_writes_itself(tmp_path, monkeypatch):
+    """A small Zarr result goes through memory first; the files must be those of xarray's own
+    write to the directory (the reference), byte for byte, and read back identical."""
+    ds = xr.Dataset(
+        {
+            "amplitude": (("a1", "hz"), np.arange(6.0).reshape(2, 3), {"units": "u"}),
+            "done": ("a1", np.array([True, False])),
+        },
+        coords={"a1": [0.1, 0.4], "hz": [25.0, 28.0, 31.0]},
+        attrs={"experiment": "oscillator-tuning", "point_keys": '["a", "b"]'},
+    )
+    store.save(ds, tmp_path / "memory.zarr")
+    monkeypatch.setattr(store, "IN_MEMORY_BYTES", -1)
+    store.save(ds, tmp_path / "direct.zarr")
+
+    def files(root):
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
+        }
+
+    written = files(tmp_path / "memory.zarr")
+    assert len(written) > 5 and written == files(tmp_path / "direct.zarr")
+    xr.testing.assert_identical(store.load(tmp_path / "memory.zarr"), ds)

@@ -98,7 +98,13 @@ def test_store_that_is_not_a_sweep_is_refused(tmp_path):
 def test_point_key_is_a_content_hash():
     a, b = sw.points(_sweep())[:2]
     assert a.key != b.key
-    assert a.key == sw.point_key("hebb-bounds", dict(a.config))
+    # the same configuration spelled otherwise (an int for a float, a default given), and
+    # rebuilt from the plain data a worker receives, has the same key; another value does not
+    exp = get_experiment("hebb-bounds")
+    respelled = {**BASE, "gamma0": 0.25, "w0": 0.1, "post": 1, "seed": exp.config().seed}
+    assert sw.points(sw.Sweep("hebb-bounds", base=respelled, grid={"w0": [0.1]}))[0].key == a.key
+    assert sw.point_key("hebb-bounds", exp.config.model_validate(a.config)) == a.key
+    assert sw.point_key("covariance", a.model) != a.key
 
 
 @pytest.fixture(scope="module")

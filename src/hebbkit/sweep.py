@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pydantic
 import xarray as xr
 
 from . import config as cfg
@@ -132,14 +133,18 @@ class Sweep:
 
 @dataclasses.dataclass(frozen=True)
 class Point:
-    """One validated point: its cell index in the result, its config and its key (and, in
-    the process that expanded it, the validated config model, so it is not validated twice)."""
+    """One validated point: its cell index in the result, its overrides, its validated
+    configuration and its key."""
 
     index: tuple[int, ...]
     overrides: dict[str, Any]
-    config: dict[str, Any]
+    model: Any = dataclasses.field(compare=False, repr=False)
     key: str
-    model: Any = dataclasses.field(default=None, compare=False, repr=False)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The configuration as plain data (what a worker process receives)."""
+        return self.model.model_dump(mode="json")  # type: ignore[no-any-return]
 
 
 def points(sweep: Sweep) -> list[Point]:
@@ -153,15 +158,15 @@ def points(sweep: Sweep) -> list[Point]:
         data = cfg.with_overrides(sweep.base, overrides)
         label = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
         model = cfg.build(exp.config, data, f"sweep point ({label})")
-        config = model.model_dump(mode="json")
-        key = point_key(sweep.experiment, config)
-        out.append(Point(index=index, overrides=overrides, config=config, key=key, model=model))
+        key = point_key(sweep.experiment, model)
+        out.append(Point(index=index, overrides=overrides, model=model, key=key))
     return out
 
 
-def point_key(experiment: str, config: dict[str, Any]) -> str:
-    """A content hash of the experiment name and the full point configuration."""
-    text = json.dumps({"experiment": experiment, "config": config}, sort_keys=True)
+def point_key(experiment: str, model: pydantic.BaseModel) -> str:
+    """A content hash of the experiment name and the point's whole validated configuration:
+    every field, defaults included, so two spellings of one configuration share a key."""
+    text = f"{experiment}\n{model.model_dump_json()}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -187,11 +192,6 @@ def run_points(experiment: str, configs: Sequence[Any]) -> list[dict[str, Any]]:
 
 def _model(exp: Any, config: Any) -> Any:
     return config if isinstance(config, exp.config) else exp.config.model_validate(config)
-
-
-def _config(point: Point) -> Any:
-    """What a point runs from in this process: its model if it has one, else its dict."""
-    return point.config if point.model is None else point.model
 
 
 @rare_collections()  # it builds and keeps a config per point: see hebbkit._gc
@@ -307,7 +307,7 @@ def _results(
         while start < len(pending):
             group = pending[start : start + size]
             began = time.monotonic()
-            metrics = run_points(experiment, [_config(p) for p in group])
+            metrics = run_points(experiment, [p.model for p in group])
             spent = time.monotonic() - began
             yield from zip(group, metrics, strict=True)
             start += len(group)
@@ -315,7 +315,7 @@ def _results(
             size = int(min(max(fits, BATCH_FIRST), BATCH_MAX))
     elif executor == "serial" or not pending:
         for point in pending:
-            yield point, run_point(experiment, _config(point))
+            yield point, run_point(experiment, point.model)
     elif executor in ("processes", "batched"):
         # spawn, not fork: a forked child of a process with numba or jax threads can deadlock
         spawn = multiprocessing.get_context("spawn")

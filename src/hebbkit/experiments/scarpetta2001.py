@@ -17,7 +17,7 @@ import xarray as xr
 from pydantic import Field
 
 from .._progress import Progress
-from ..engine.oscillator import time_domain_weights
+from ..engine.oscillator import drive_components, time_domain_weights
 from ..engine.record import Record
 from ..engine.simulate import simulate
 from ..errors import ParameterError
@@ -27,7 +27,6 @@ from ..networks.oscillator import (
     OscillatoryDrive,
     circular_patterns,
     closed_form_weights,
-    drive_components,
     eq10_response,
     eta_for_strength,
     kernel_for_resonance,

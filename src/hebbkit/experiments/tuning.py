@@ -20,6 +20,7 @@ import xarray as xr
 from pydantic import Field
 
 from .._progress import Progress
+from ..engine.oscillator import drive_components
 from ..engine.record import Record
 from ..engine.simulate import simulate
 from ..networks.oscillator import (
@@ -27,7 +28,6 @@ from ..networks.oscillator import (
     OscillatoryDrive,
     circular_patterns,
     closed_form_weights,
-    drive_components,
     eq10_response,
     eta_for_strength,
     small_window_resonance,

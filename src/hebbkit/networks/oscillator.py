@@ -17,9 +17,9 @@ prefactor).
   :func:`hebbkit.engine.oscillator.time_domain_weights`).
 - :func:`eq10_response`, :func:`resonance_frequency` (eq 11), :func:`small_window_resonance`
   (eqs 11-12) and :func:`kernel_for_resonance` (the inverse design).
-- :func:`drive_components`: complex amplitude at the drive frequency, overlaps and lock fraction
-  of a simulated response; :func:`recall_quality`: recall of many stored patterns in linear
-  theory (the capacity study).
+- :func:`recall_quality`: recall of many stored patterns in linear theory (the capacity study);
+  the response of a simulation at the drive frequency is
+  :func:`hebbkit.engine.oscillator.drive_components`.
 """
 
 from __future__ import annotations
@@ -607,36 +607,6 @@ def circular_patterns(n: int, p: int, seed: int) -> np.ndarray:
         raise ParameterError("circular_patterns.p", f"must be <= n/2 = {n // 2}", p)
     q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((n, 2 * p)))
     return np.asarray(((q[:, 0::2] + 1j * q[:, 1::2]) / math.sqrt(2.0)).T)
-
-
-def drive_components(
-    t: np.ndarray, u: np.ndarray, omega: np.ndarray, t_from: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """(u+ (B, N) complex, lock fraction (B,)) of responses u (T, B, N) at increasing times t (s).
-
-    For t >= t_from, a least-squares fit u_i(t) ~ c_i + 2 Re[u+_i e^{i omega_b t}] over the
-    window (exact for a pure sinusoid whatever the window); the lock fraction is the power of the
-    fitted sinusoid over the total AC power, summed over units: 1 for a response locked to the
-    drive, well below 1 for a self-sustained oscillation at another frequency.
-    """
-    first = int(np.searchsorted(t, t_from))  # t increases: the window is t[first:]
-    # batch first, so that each member's fit is a stack of small matrix products whose
-    # result does not depend on the other members (a batch gives what one-by-one gives)
-    u = np.ascontiguousarray(np.moveaxis(u[first:], 0, 1))  # (B, T, N)
-    # one basis per distinct frequency (a sweep repeats each over its networks), then one row
-    # per member: the same numbers as each member's own
-    freqs, which = np.unique(omega, return_inverse=True)
-    phase = freqs[:, None] * t[None, first:]
-    basis = np.stack([np.ones_like(phase), np.cos(phase), np.sin(phase)], axis=-1)[which]
-    basis_t = basis.transpose(0, 2, 1)  # basis (B, T, 3)
-    coef = np.linalg.solve(basis_t @ basis, basis_t @ u)  # (B, 3, N)
-    u_plus = 0.5 * (coef[:, 1] - 1j * coef[:, 2])
-    fit = basis @ coef
-    rest = np.subtract(u, fit, out=fit)
-    residual = np.einsum("btn,btn->b", rest, rest)
-    ac = np.subtract(u, coef[:, :1, :], out=rest)
-    total = np.einsum("btn,btn->b", ac, ac)
-    return u_plus, 1.0 - residual / np.maximum(total, np.finfo(float).tiny)
 
 
 def recall_quality(
