@@ -288,8 +288,9 @@ def drive_components(
     window (exact for a pure sinusoid whatever the window), by its normal equations; the lock
     fraction is the power of the fitted sinusoid over the total AC power, summed over units: 1
     for a response locked to the drive, well below 1 for a self-sustained oscillation at another
-    frequency. The sums over the records are compiled (two passes, in the records' own layout,
-    3.5x numpy's) and run member by member, so a batch gives what one-by-one gives.
+    frequency. The sums over the records are compiled (two passes, in the records' own layout:
+    3.5x the stacked numpy products they replaced) and run member by member, so a batch gives
+    what one-by-one gives.
     """
     from ._numba.oscillator import fit_powers, window_sums
 

@@ -5,6 +5,9 @@ differs, and the drive's phasor is turned from step to step (:func:`_advance_pha
 members are independent: above ``THREADED_WORK`` they are split across numba's thread count,
 each thread running its members' whole time loops.
 
+:func:`window_sums` and :func:`fit_powers` are the two passes over the records of
+:func:`hebbkit.engine.oscillator.drive_components` (for every backend's records).
+
 Transfer functions are those of ``hebbkit.neurons.rate``; their ``f(x, p)`` static methods are
 jitted here and chosen by an integer code (:data:`TRANSFER_CODES`) that is a constant of each
 compiled kernel, except tanh, which is computed in operators (:func:`_vector_tanh`) so that it
