@@ -300,9 +300,14 @@ def drive_components(
     freqs, which = np.unique(omega, return_inverse=True)
     phase = freqs[:, None] * t[None, first:]
     cosine, sine = np.cos(phase), np.sin(phase)
-    gram, proj = window_sums(u, first, cosine, sine, which)
+    n_b, n = u.shape[1:]
+    gram, proj = np.zeros((n_b, 3, 3)), np.zeros((n_b, 3, n))
+    window_sums(u, first, cosine, sine, which, gram, proj)
+    gram[:, 0, 0] = phase.shape[1]
+    gram += np.triu(gram, 1).transpose(0, 2, 1)  # the lower triangle is the upper one
     coef = np.linalg.solve(gram, proj)  # (B, 3, N): c, a cos + b sin
-    residual, total = fit_powers(u, first, cosine, sine, which, coef)
+    residual, total = np.zeros(n_b), np.zeros(n_b)
+    fit_powers(u, first, cosine, sine, which, coef, residual, total)
     u_plus = 0.5 * (coef[:, 1] - 1j * coef[:, 2])
     return u_plus, 1.0 - residual / np.maximum(total, np.finfo(float).tiny)
 

@@ -439,50 +439,42 @@ def _by_members(kernel, args, members, work):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def window_sums(u, first, cosine, sine, which):  # type: ignore[no-untyped-def]
-    """(Gram (B, 3, 3), projections (B, 3, N)): the sums over the records u[first:] (T, B, N)
-    of phi phi^T and phi u^T, phi = (1, cos omega_b t, sin omega_b t) (rows ``which[b]`` of
-    ``cosine`` and ``sine``). Each sum runs over t in order, with no reassociation, so a
-    member's sums do not depend on the rest of the batch; t is the outer loop, which reads u in
-    its own layout (member by member, with u's stride, is 2x slower)."""
+def window_sums(u, first, cosine, sine, which, gram, proj):  # type: ignore[no-untyped-def]
+    """Add to gram (B, 3, 3, upper triangle but [0, 0]) and proj (B, 3, N) the sums over the
+    records u[first:] (T, B, N) of phi phi^T and phi u^T, phi = (1, cos omega_b t,
+    sin omega_b t) (rows ``which[b]`` of ``cosine`` and ``sine``). Each sum runs over t in
+    order, with no reassociation, so a member's sums do not depend on the rest of the batch; t
+    is the outer loop, which reads u in its own layout (member by member, with u's stride, is
+    2x slower). Outputs come allocated: a kernel that allocates takes twice as long to JIT."""
     n_t, n_b, n = cosine.shape[1], u.shape[1], u.shape[2]
-    gram = np.zeros((n_b, 3, 3))
-    proj = np.zeros((n_b, 3, n))
     for k in range(n_t):
         for b in range(n_b):
-            c, s = cosine[which[b], k], sine[which[b], k]
-            g, p = gram[b], proj[b]
-            g[0, 1] += c
-            g[0, 2] += s
-            g[1, 1] += c * c
-            g[1, 2] += c * s
-            g[2, 2] += s * s
+            f = which[b]
+            c, s = cosine[f, k], sine[f, k]
+            gram[b, 0, 1] += c
+            gram[b, 0, 2] += s
+            gram[b, 1, 1] += c * c
+            gram[b, 1, 2] += c * s
+            gram[b, 2, 2] += s * s
             for i in range(n):
                 x = u[first + k, b, i]
-                p[0, i] += x
-                p[1, i] += c * x
-                p[2, i] += s * x
-    for b in range(n_b):
-        g = gram[b]
-        g[0, 0] = n_t
-        g[1, 0], g[2, 0], g[2, 1] = g[0, 1], g[0, 2], g[1, 2]
-    return gram, proj
+                proj[b, 0, i] += x
+                proj[b, 1, i] += c * x
+                proj[b, 2, i] += s * x
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def fit_powers(u, first, cosine, sine, which, coef):  # type: ignore[no-untyped-def]
-    """(residual (B,), AC power (B,)): the sums over t >= first and units of
+def fit_powers(u, first, cosine, sine, which, coef, residual, total):  # type: ignore[no-untyped-def]
+    """Add to residual (B,) and total (B,) the sums over t >= first and units of
     (u - phi . coef)^2 and of (u - coef[:, 0])^2, in the order of :func:`window_sums`."""
     n_t, n_b, n = cosine.shape[1], u.shape[1], u.shape[2]
-    residual, total = np.zeros(n_b), np.zeros(n_b)
     for k in range(n_t):
         for b in range(n_b):
-            c, s = cosine[which[b], k], sine[which[b], k]
-            a = coef[b]
+            f = which[b]
+            c, s = cosine[f, k], sine[f, k]
             for i in range(n):
                 x = u[first + k, b, i]
-                r = x - (a[0, i] + c * a[1, i] + s * a[2, i])
-                d = x - a[0, i]
+                r = x - (coef[b, 0, i] + c * coef[b, 1, i] + s * coef[b, 2, i])
+                d = x - coef[b, 0, i]
                 residual[b] += r * r
                 total[b] += d * d
-    return residual, total
