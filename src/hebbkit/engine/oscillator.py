@@ -296,17 +296,17 @@ def drive_components(
 
     first = int(np.searchsorted(t, t_from))  # t increases: the window is t[first:]
     u = np.ascontiguousarray(u, dtype=np.float64)
-    # one basis per distinct frequency (a sweep repeats each over its networks)
+    # one basis, and one Gram matrix, per distinct frequency (a sweep repeats each over its
+    # networks); each entry of the Gram matrix is its own row's sum, whatever the batch
     freqs, which = np.unique(omega, return_inverse=True)
     phase = freqs[:, None] * t[None, first:]
     cosine, sine = np.cos(phase), np.sin(phase)
-    n_b, n = u.shape[1:]
-    gram, proj = np.zeros((n_b, 3, 3)), np.zeros((n_b, 3, n))
-    window_sums(u, first, cosine, sine, which, gram, proj)
-    gram[:, 0, 0] = phase.shape[1]
-    gram += np.triu(gram, 1).transpose(0, 2, 1)  # the lower triangle is the upper one
-    coef = np.linalg.solve(gram, proj)  # (B, 3, N): c, a cos + b sin
-    residual, total = np.zeros(n_b), np.zeros(n_b)
+    basis = np.stack([np.ones_like(phase), cosine, sine], axis=1)  # (F, 3, T)
+    gram = np.sum(basis[:, :, None] * basis[:, None], axis=-1)  # (F, 3, 3)
+    proj = np.zeros((u.shape[1], 3, u.shape[2]))
+    window_sums(u, first, cosine, sine, which, proj)
+    coef = np.linalg.solve(gram[which], proj)  # (B, 3, N): c, a cos + b sin
+    residual, total = np.zeros(u.shape[1]), np.zeros(u.shape[1])
     fit_powers(u, first, cosine, sine, which, coef, residual, total)
     u_plus = 0.5 * (coef[:, 1] - 1j * coef[:, 2])
     return u_plus, 1.0 - residual / np.maximum(total, np.finfo(float).tiny)

@@ -439,23 +439,18 @@ def _by_members(kernel, args, members, work):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def window_sums(u, first, cosine, sine, which, gram, proj):  # type: ignore[no-untyped-def]
-    """Add to gram (B, 3, 3, upper triangle but [0, 0]) and proj (B, 3, N) the sums over the
-    records u[first:] (T, B, N) of phi phi^T and phi u^T, phi = (1, cos omega_b t,
-    sin omega_b t) (rows ``which[b]`` of ``cosine`` and ``sine``). Each sum runs over t in
-    order, with no reassociation, so a member's sums do not depend on the rest of the batch; t
-    is the outer loop, which reads u in its own layout (member by member, with u's stride, is
-    2x slower). Outputs come allocated: a kernel that allocates takes twice as long to JIT."""
+def window_sums(u, first, cosine, sine, which, proj):  # type: ignore[no-untyped-def]
+    """Add to proj (B, 3, N) the sums over the records u[first:] (T, B, N) of phi u^T,
+    phi = (1, cos omega_b t, sin omega_b t) (rows ``which[b]`` of ``cosine`` and ``sine``). Each
+    sum runs over t in order, with no reassociation, so a member's sums do not depend on the
+    rest of the batch; t is the outer loop, which reads u in its own layout (member by member,
+    with u's stride, is 2x slower). Outputs come allocated: a kernel that allocates takes twice
+    as long to JIT."""
     n_t, n_b, n = cosine.shape[1], u.shape[1], u.shape[2]
     for k in range(n_t):
         for b in range(n_b):
             f = which[b]
             c, s = cosine[f, k], sine[f, k]
-            gram[b, 0, 1] += c
-            gram[b, 0, 2] += s
-            gram[b, 1, 1] += c * c
-            gram[b, 1, 2] += c * s
-            gram[b, 2, 2] += s * s
             for i in range(n):
                 x = u[first + k, b, i]
                 proj[b, 0, i] += x
