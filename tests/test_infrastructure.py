@@ -217,3 +217,47 @@ def test_rare_collections_nest_across_threads_and_restore_the_thresholds():
         assert gc.get_threshold() == mine
     finally:
         gc.set_threshold(*saved)
+
+
+def test_split_runs_contiguous_ranges_in_order_on_threads():
+    from hebbkit import _threads
+
+    seen: list[tuple[int, int, str]] = []
+
+    def fn(lo: int, hi: int) -> tuple[int, int]:
+        seen.append((lo, hi, threading.current_thread().name))
+        return lo, hi
+
+    ranges = _threads.split(fn, 10, 3)
+    # in order, they cover range(10) once, in parts whose sizes differ by at most 1
+    assert [i for lo, hi in ranges for i in range(lo, hi)] == list(range(10))
+    assert len(ranges) == 3 and {hi - lo for lo, hi in ranges} == {3, 4}
+    assert sorted(s[:2] for s in seen) == ranges
+    assert {s[2] for s in seen if s[0] == 0} == {threading.current_thread().name}
+    assert all(s[2].startswith("hebbkit") for s in seen if s[0] > 0)
+
+    def fails(lo: int, hi: int) -> int:
+        if lo > 0:
+            raise ValueError(f"range {lo}-{hi}")
+        return lo
+
+    with pytest.raises(ValueError, match="range 5-10"):
+        _threads.split(fails, 10, 2)
+
+
+def test_split_works_in_a_forked_child():
+    # a forked child has none of the parent's pool threads: a pool kept across the fork would
+    # take the jobs and never run them
+    import multiprocessing
+
+    from hebbkit import _threads
+
+    assert _threads.split(lambda lo, hi: hi - lo, 8, 2) == [4, 4]  # the parent's pool exists
+    fork = multiprocessing.get_context("fork")
+    with fork.Pool(1) as pool:
+        result = pool.apply_async(_threads.split, (_width, 8, 2))
+        assert result.get(timeout=30) == [4, 4]
+
+
+def _width(lo: int, hi: int) -> int:
+    return hi - lo

@@ -27,9 +27,7 @@ make every process miss the cache).
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
-import itertools
 import math
 import zlib
 from typing import Any
@@ -38,6 +36,7 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
+from ... import _threads
 from ...rules.rate import SoftBounds
 
 NONE, STATE, WTY, WTY_LOWER = range(4)
@@ -124,11 +123,7 @@ def run(p: Any) -> tuple[dict[str, np.ndarray], tuple[int, str, float] | None]:
         step(*args, 0, items)
     else:
         # the kernel releases the GIL; each thread runs its items' whole time loops
-        cuts = [items * t // threads for t in range(threads + 1)]
-        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-            jobs = [pool.submit(step, *(*args, lo, hi)) for lo, hi in itertools.pairwise(cuts)]
-            for job in jobs:
-                job.result()
+        _threads.split(lambda lo, hi: step(*args, lo, hi), items, threads)
     records = {c: buf for c, buf in zip(RECORD_CODES, bufs, strict=True) if c in p.recorded}
     if (fail >= 0).any():
         failed = np.flatnonzero(fail >= 0)

@@ -16,13 +16,13 @@ vectorises.
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import threading
 
 import numba
 import numpy as np
 
+from ... import _threads
 from ...errors import ParameterError
 from ...neurons.rate import Linear, PiecewiseLinear, Rectified, Sigmoid, Tanh
 
@@ -431,9 +431,7 @@ def _by_members(kernel, args, members, work):  # type: ignore[no-untyped-def]
     threads = min(numba.get_num_threads(), members) if work > THREADED_WORK else 1
     if threads == 1:
         return kernel(*args, 0, members)
-    cuts = [members * t // threads for t in range(threads + 1)]
-    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        bads = list(pool.map(lambda lo, hi: kernel(*args, lo, hi), cuts[:-1], cuts[1:]))
+    bads = _threads.split(lambda lo, hi: kernel(*args, lo, hi), members, threads)
     failed = [b for b in bads if b >= 0]
     return min(failed) if failed else -1
 
@@ -460,8 +458,9 @@ def window_sums(u, first, cosine, sine, which, proj):  # type: ignore[no-untyped
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
 def fit_powers(u, first, cosine, sine, which, coef, residual, total):  # type: ignore[no-untyped-def]
-    """Add to residual (B,) and total (B,) the sums over t >= first and units of
-    (u - phi . coef)^2 and of (u - coef[:, 0])^2, in the order of :func:`window_sums`."""
+    """Add to residual (B, N) and total (B, N) the sums over t >= first of (u - phi . coef)^2
+    and of (u - coef[:, 0])^2, in the order of :func:`window_sums`. A sum per unit, not per
+    member: a member's sum over units would be a chain of dependent additions, twice the time."""
     n_t, n_b, n = cosine.shape[1], u.shape[1], u.shape[2]
     for k in range(n_t):
         for b in range(n_b):
@@ -471,5 +470,5 @@ def fit_powers(u, first, cosine, sine, which, coef, residual, total):  # type: i
                 x = u[first + k, b, i]
                 r = x - (coef[b, 0, i] + c * coef[b, 1, i] + s * coef[b, 2, i])
                 d = x - coef[b, 0, i]
-                residual[b] += r * r
-                total[b] += d * d
+                residual[b, i] += r * r
+                total[b, i] += d * d
