@@ -496,6 +496,10 @@ def test_drive_components_match_least_squares_member_by_member():
         assert lock[b] == pytest.approx(1 - np.sum(rest**2) / np.sum(ac**2), abs=LINEAR_ALGEBRA)
         alone = drive_components(t, u[:, b : b + 1], w[b : b + 1], 0.25)
         assert alone[0][0].tolist() == u_plus[b].tolist() and alone[1][0] == lock[b]
+    # records and times that disagree would send the compiled passes past the records' end
+    for bad_t, bad_u, bad_w in ((t[1:], u, w), (t, u[:, :2], w), (t, u[..., 0], w)):
+        with pytest.raises(ParameterError, match=r"drive_components\.u: must be \(T, B, N\)"):
+            drive_components(bad_t, bad_u, bad_w, 0.25)
 
 
 def test_oscillator_errors_name_the_parameter(stored):

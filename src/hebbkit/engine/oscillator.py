@@ -294,8 +294,12 @@ def drive_components(
     """
     from ._numba.oscillator import fit_powers, window_sums
 
-    first = int(np.searchsorted(t, t_from))  # t increases: the window is t[first:]
     u = np.ascontiguousarray(u, dtype=np.float64)
+    if u.ndim != 3 or t.shape != u.shape[:1] or omega.shape != u.shape[1:2]:
+        raise ParameterError(
+            "drive_components.u", "must be (T, B, N) with t (T,) and omega (B,)", u.shape
+        )
+    first = int(np.searchsorted(t, t_from))  # t increases: the window is t[first:]
     # one basis, and one Gram matrix, per distinct frequency (a sweep repeats each over its
     # networks); each entry of the Gram matrix is its own row's sum, whatever the batch
     freqs, which = np.unique(omega, return_inverse=True)
@@ -306,8 +310,9 @@ def drive_components(
     proj = np.zeros((u.shape[1], 3, u.shape[2]))
     window_sums(u, first, cosine, sine, which, proj)
     coef = np.linalg.solve(gram[which], proj)  # (B, 3, N): c, a cos + b sin
-    residual, total = np.zeros(u.shape[1]), np.zeros(u.shape[1])
+    residual, total = np.zeros(u.shape[1:]), np.zeros(u.shape[1:])
     fit_powers(u, first, cosine, sine, which, coef, residual, total)
+    residual, total = residual.sum(axis=1), total.sum(axis=1)  # over units, row by row
     u_plus = 0.5 * (coef[:, 1] - 1j * coef[:, 2])
     return u_plus, 1.0 - residual / np.maximum(total, np.finfo(float).tiny)
 
