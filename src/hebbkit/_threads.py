@@ -22,6 +22,7 @@ import ctypes
 import itertools
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -36,6 +37,7 @@ _OPENBLAS_SETTERS = (
     "scipy_openblas_set_num_threads64_",
 )
 _state: dict[str, Any] = {"threads": None, "defaulted": False, "numba": None, "pool": None}
+_pool_lock = threading.Lock()
 T = TypeVar("T")
 
 
@@ -139,7 +141,7 @@ def split(fn: Callable[[int, int], T], items: int, threads: int) -> list[T]:
     release the GIL, as hebbkit's kernels do). A pool started at each call cost 2-5 ms of the
     50 ms of a batched 256-point sweep, its threads' start and join."""
     cuts = [items * t // threads for t in range(threads + 1)]
-    pool = _pool(threads - 1)
+    pool = _pool()
     jobs = [pool.submit(fn, lo, hi) for lo, hi in itertools.pairwise(cuts[1:])]
     try:
         first = fn(cuts[0], cuts[1])
@@ -148,19 +150,18 @@ def split(fn: Callable[[int, int], T], items: int, threads: int) -> list[T]:
     return [first, *(job.result() for job in jobs)]
 
 
-def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
-    pool = _state["pool"]
-    if pool is None or pool._max_workers < workers:
-        if pool is not None:
-            pool.shutdown(wait=False)
-        pool = _state["pool"] = concurrent.futures.ThreadPoolExecutor(
-            max(workers, 1), thread_name_prefix="hebbkit"
-        )
-    return pool  # type: ignore[no-any-return]
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    with _pool_lock:
+        if _state["pool"] is None:
+            # threads start on demand, up to min(32, cores + 4), and then stay
+            _state["pool"] = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="hebbkit")
+        return _state["pool"]  # type: ignore[no-any-return]
 
 
 def _forget_pool() -> None:
-    _state["pool"] = None  # a forked child has none of its parent's threads
+    # a forked child has none of its parent's threads, and the lock may have been held by one
+    global _pool_lock
+    _state["pool"], _pool_lock = None, threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_pool)
