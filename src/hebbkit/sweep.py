@@ -176,7 +176,13 @@ def run_point(experiment: str, config: Any) -> dict[str, Any]:
     from .experiments import get_experiment
 
     exp = get_experiment(experiment)
-    result = exp.run(_model(exp, config), Progress())
+    model = _model(exp, config)
+    # the batched form gives the same metrics without the data a saved result would hold
+    result = (
+        exp.run(model, Progress())
+        if exp.run_batch is None
+        else exp.run_batch([model], Progress())[0]
+    )
     return dict(_flat(result.metrics))
 
 
