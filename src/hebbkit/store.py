@@ -78,7 +78,7 @@ def _zarr_files(variables: dict[str, xr.Variable], attrs: dict[str, Any]) -> dic
     from zarr.dtype import parse_dtype
 
     # zarr matches a numpy dtype against its registry at each use (0.25 ms): once per dtype
-    zdtypes = {v.dtype: parse_dtype(v.dtype, zarr_format=3) for v in variables.values()}
+    zdtypes = {dt: parse_dtype(dt, zarr_format=3) for dt in {v.dtype for v in variables.values()}}
 
     async def write(store: Any) -> None:
         group = await zarr_async.open_group(store=store, mode="w", attributes=attrs, zarr_format=3)
