@@ -441,8 +441,10 @@ def _empty(sweep: Sweep, todo: list[Point], metrics: dict[str, Any]) -> xr.Datas
 
 def _flat(metrics: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
+        name = prefix + key
+        if type(value) is float:  # most metrics: skip the checks below
+            yield name, value
+        elif isinstance(value, dict):
             yield from _flat(value, name + ".")
         elif isinstance(value, bool | int | float | np.number):
             yield name, float(value)
