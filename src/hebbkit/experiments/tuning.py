@@ -159,12 +159,18 @@ def _results(
     overlap = np.abs(np.sum(np.conj(stored) * u_plus, axis=1)) / np.maximum(norm, 1e-300)
     amp, amp_eq10 = 2.0 * norm, 2.0 * norm_eq10
     rel_err = np.abs(amp - amp_eq10) / amp_eq10
-    names = ("amplitude", "amplitude_eq10", "rel_err_vs_eq10", "overlap_stored", "lock_fraction")
-    rows = zip(*(x.tolist() for x in (amp, amp_eq10, rel_err, overlap, lock)), strict=True)
-    return [
-        Result(data={"u_plus": u_plus[b]}, figures={}, metrics={**dict(zip(names, row)), **theory})
-        for b, (row, theory) in enumerate(zip(rows, theories, strict=True))
-    ]
+    out = []
+    for b, theory in enumerate(theories):
+        metrics = {
+            "amplitude": float(amp[b]),
+            "amplitude_eq10": float(amp_eq10[b]),
+            "rel_err_vs_eq10": float(rel_err[b]),
+            "overlap_stored": float(overlap[b]),
+            "lock_fraction": float(lock[b]),
+            **theory,
+        }
+        out.append(Result(data={"u_plus": u_plus[b]}, figures={}, metrics=metrics))
+    return out
 
 
 EXPERIMENTS = {
