@@ -11,6 +11,7 @@ points that share a network (they differ only in the drive frequency) as one bat
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -61,14 +62,15 @@ class TuningConfig(ExperimentConfig):
         return self
 
 
-def _network(config: TuningConfig) -> tuple[Any, list[Imprint], np.ndarray, dict[str, float]]:
+def _network(
+    config: TuningConfig, local: Any, xi: np.ndarray
+) -> tuple[Any, list[Imprint], np.ndarray, dict[str, float]]:
+    """The learned network of ``config``, from its local circuit and its stored patterns."""
     model = config.model
-    local = local_circuit(model)
     J0 = derived(model)["J0"]
     window = SmallWindow(
         a0=(2 * local.alpha - model.residual_damping) / J0, a1=config.a1 * model.a1_unit
     )
-    xi = circular_patterns(model.n_units, config.n_patterns, model.pattern_seed)
     f0 = small_window_resonance(local, J0, window.a1)
     duration = model.learning_periods / f0
     eta = eta_for_strength(local, f0, duration, J0)
@@ -99,9 +101,13 @@ def run_batch(configs: list[TuningConfig], progress: Progress) -> list[Result]:
         return [run_batch([c], progress)[0] for c in configs]
     keys = [(c.model, c.a1, c.n_patterns) for c in configs]  # all that _network depends on
     networks: dict[tuple[Any, ...], tuple[Any, list[Imprint], np.ndarray, dict[str, float]]] = {}
+    # networks that share a model share its local circuit, and its patterns for a count
+    local, patterns = functools.cache(local_circuit), functools.cache(circular_patterns)
     for key, config in zip(keys, configs, strict=True):
         if key not in networks:
-            networks[key] = _network(config)
+            m = config.model
+            xi = patterns(m.n_units, config.n_patterns, m.pattern_seed)
+            networks[key] = _network(config, local(m), xi)
     members = [networks[key] for key in keys]
     nets = list(networks.values())
     index = {key: k for k, key in enumerate(networks)}
