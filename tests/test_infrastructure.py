@@ -247,17 +247,19 @@ def test_split_runs_contiguous_ranges_in_order_on_threads():
 
 def test_split_works_in_a_forked_child():
     # a forked child has none of the parent's pool threads: a pool kept across the fork would
-    # take the jobs and never run them
-    import multiprocessing
+    # take the jobs and never run them. A fresh interpreter forks, so that no JAX threads (which
+    # the test process may hold) are forked with it.
+    import subprocess
+    import sys
 
-    from hebbkit import _threads
-
-    assert _threads.split(lambda lo, hi: hi - lo, 8, 2) == [4, 4]  # the parent's pool exists
-    fork = multiprocessing.get_context("fork")
-    with fork.Pool(1) as pool:
-        result = pool.apply_async(_threads.split, (_width, 8, 2))
-        assert result.get(timeout=30) == [4, 4]
-
-
-def _width(lo: int, hi: int) -> int:
-    return hi - lo
+    script = """
+import os, sys
+from hebbkit import _threads
+assert _threads.split(lambda lo, hi: hi - lo, 8, 2) == [4, 4]  # the parent's pool exists
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if _threads.split(lambda lo, hi: hi - lo, 8, 2) == [4, 4] else 1)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+    done = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
