@@ -7,9 +7,10 @@ warm-up that compiles every kernel. The two runs alternate, so that a change in 
 load hits both; the ratio is that of the median times, and also of the fastest ones. Every stored
 metric must be identical. It also times the computation alone
 (``run_points`` on every point against ``run_point`` on each), without the costs that both
-executors pay once: validating the points and writing the store.
+executors pay once: validating the points and writing the store. ``--units N`` runs the sweep
+at N units with one stored pattern (64 points), where the computation dominates.
 
-    python bench/sweep_batched.py [--repeats 3]
+    python bench/sweep_batched.py [--repeats 11] [--units 200]
 """
 
 import os
@@ -21,6 +22,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
@@ -70,9 +72,13 @@ def max_relative_difference(a: xr.Dataset, b: xr.Dataset) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--units", type=int, default=None)
     args = parser.parse_args()
     sweep, _ = from_toml(SPEC)
+    if args.units:
+        base = {**sweep.base, "model": {"n_units": args.units}}
+        sweep = dataclasses.replace(sweep, base=base, grid={**sweep.grid, "n_patterns": [1]})
     points = int(np.prod(sweep.shape))
     timed("batched", sweep)  # warm-up: JIT of every kernel
     timed("serial", sweep)

@@ -138,8 +138,8 @@ def _set_xla(n: int) -> None:
 def split(fn: Callable[[int, int], T], items: int, threads: int) -> list[T]:
     """``[fn(lo, hi), ...]`` over ``threads`` contiguous ranges of ``range(items)``, run at once:
     the first on the calling thread, the others on a pool kept for the process (``fn`` must
-    release the GIL, as hebbkit's kernels do). A pool started at each call cost 2-5 ms of the
-    50 ms of a batched 256-point sweep, its threads' start and join."""
+    release the GIL, as hebbkit's kernels do). A pool started at each call cost 1.5-5 ms of
+    the 50 ms of a batched 256-point sweep, its threads' start and join."""
     cuts = [items * t // threads for t in range(threads + 1)]
     pool = _pool()
     jobs = [pool.submit(fn, lo, hi) for lo, hi in itertools.pairwise(cuts[1:])]
