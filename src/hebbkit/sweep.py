@@ -441,7 +441,7 @@ def _empty(sweep: Sweep, todo: list[Point], metrics: dict[str, Any]) -> xr.Datas
 
 def _flat(metrics: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for key, value in metrics.items():
-        name = prefix + key
+        name = f"{prefix}{key}"
         if type(value) is float:  # most metrics: skip the checks below
             yield name, value
         elif isinstance(value, dict):
