@@ -78,6 +78,28 @@ def test_malformed_sweep_file_fails_in_one_line(tmp_path, text, message):
     assert "\n" not in str(info.value)
 
 
+def test_dotted_paths_in_a_sweep_file_are_toml_dotted_keys(tmp_path):
+    """TOML reads ``model.alpha = [...]`` as a nested table: the file's sweep must be the one
+    written with the dotted path itself (the reference), point for point, key for key."""
+    spec = tmp_path / "s.toml"
+    spec.write_text(
+        'experiment = "oscillator-tuning"\n[grid]\nmodel.alpha = [100.0, 90.0]\n'
+        "drive_hz = [41.0, 63.0]\n"
+    )
+    grid = {"model.alpha": [100.0, 90.0], "drive_hz": [41.0, 63.0]}
+    reference = sw.points(sw.Sweep(experiment="oscillator-tuning", grid=grid))
+    read = sw.points(sw.from_toml(spec)[0])
+    assert [p.key for p in read] == [p.key for p in reference]
+    assert [p.model.model.alpha for p in read] == [100.0, 100.0, 90.0, 90.0]
+    spec.write_text(
+        'experiment = "oscillator-tuning"\n[random]\nn = 3\nseed = 2\n'
+        "model.alpha = {low = 80.0, high = 120.0}\n"
+    )
+    sweep = sw.from_toml(spec)[0]
+    assert sweep.ranges == {"model.alpha": (80.0, 120.0, False)}
+    assert all(80.0 <= p.model.model.alpha <= 120.0 for p in sw.points(sweep))
+
+
 def test_store_that_is_not_a_sweep_is_refused(tmp_path):
     """A foreign Zarr store, a directory of something else or a file: refused before any point
     runs, and left as it was."""

@@ -24,7 +24,7 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -275,7 +275,7 @@ def from_toml(path: str | os.PathLike[str]) -> tuple[Sweep, dict[str, Any]]:
             raise ConfigError(
                 f"{path}: run.{key}", "is not a run option; use " + ", ".join(RUN_KEYS)
             )
-    random = dict(data.get("random", {}))
+    random = _dotted(data.get("random", {}), lambda v: "low" in v or "high" in v)
     samples, sample_seed = random.pop("n", 0), random.pop("seed", 0)  # checked by Sweep
     ranges = {}
     for name, spec in random.items():
@@ -290,12 +290,27 @@ def from_toml(path: str | os.PathLike[str]) -> tuple[Sweep, dict[str, Any]]:
     sweep = Sweep(
         experiment=str(data["experiment"]),
         base=dict(data.get("base", {})),
-        grid=dict(data.get("grid", {})),
+        grid=_dotted(data.get("grid", {}), lambda v: False),
         samples=samples,
         ranges=ranges,
         sample_seed=sample_seed,
     )
     return sweep, dict(data.get("run", {}))
+
+
+def _dotted(
+    table: dict[str, Any], is_leaf: Callable[[dict[str, Any]], bool], prefix: str = ""
+) -> dict[str, Any]:
+    """A TOML table with its nested tables flattened into dotted paths: TOML reads
+    ``rule.eta = [...]`` as ``{"rule": {"eta": [...]}}``, which is the path ``rule.eta``. A
+    nested table for which ``is_leaf`` holds is a value (a random range)."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict) and not is_leaf(value):
+            out.update(_dotted(value, is_leaf, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
 
 
 def _results(
