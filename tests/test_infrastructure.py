@@ -164,6 +164,15 @@ def test_with_overrides_sets_nested_paths_without_mutating():
     assert base == {"rule": {"eta": 1.0}, "seed": 0}
 
 
+def test_flat_is_the_inverse_of_with_overrides():
+    tree = {"rule": {"eta": 2.0, "bounds": {"w_max": 1.0}}, "seed": 0, "x": {"low": 1, "high": 2}}
+    pairs = dict(config.flat(tree))
+    assert pairs == {"rule.eta": 2.0, "rule.bounds.w_max": 1.0, "seed": 0, "x.low": 1, "x.high": 2}
+    assert config.with_overrides({}, pairs) == tree
+    ranges = dict(config.flat(tree, is_leaf=lambda t: "low" in t))
+    assert ranges["x"] == {"low": 1, "high": 2} and "x.low" not in ranges
+
+
 def test_build_names_file_and_dotted_path(tmp_path):
     class Cfg(ExperimentConfig):
         n: int = 3

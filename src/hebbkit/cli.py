@@ -230,7 +230,8 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
-    from .report import flat, read_result, shown, write_report
+    from .config import flat
+    from .report import read_result, shown, write_report
 
     provenance, metrics = read_result(directory)
     console = Console(width=120)

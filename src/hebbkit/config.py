@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,6 +59,19 @@ def with_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
             node = child
         node[parts[-1]] = value
     return out
+
+
+def flat(
+    tree: dict[str, Any], prefix: str = "", is_leaf: Callable[[dict[str, Any]], bool] | None = None
+) -> Iterator[tuple[str, Any]]:
+    """Nested tables as (dotted.path, value) pairs, the inverse of :func:`with_overrides`
+    (TOML reads ``rule.eta = 1`` as ``{"rule": {"eta": 1}}``). A table for which ``is_leaf``
+    holds is a value."""
+    for key, value in tree.items():
+        if isinstance(value, dict) and not (is_leaf and is_leaf(value)):
+            yield from flat(value, f"{prefix}{key}.", is_leaf)
+        else:
+            yield f"{prefix}{key}", value
 
 
 def build(model: type[M], data: dict[str, Any], source: str = "config") -> M:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .config import flat
 from .errors import ParameterError
 from .store import write_text
 
@@ -25,15 +26,6 @@ def read_result(directory: str | os.PathLike[str]) -> tuple[dict[str, Any], dict
             "RESULT_DIR", "must be a directory written by hebbkit run or reproduce", str(directory)
         ) from None
     return provenance, metrics
-
-
-def flat(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Nested dictionaries as (dotted.key, value) pairs."""
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            yield from flat(value, f"{prefix}{key}.")
-        else:
-            yield f"{prefix}{key}", value
 
 
 def shown(value: Any, limit: int = 8) -> str:

@@ -57,13 +57,13 @@ def _plain(variables: dict[str, xr.Variable], attrs: dict[str, Any]) -> bool:
     """Whether xarray would write these variables as they are: numpy arrays of numbers,
     booleans or fixed-length strings, no encoding but compressors and chunk key encoding,
     scalar attributes."""
-    return all(
+    attributes = [*attrs.values(), *(a for v in variables.values() for a in v.attrs.values())]
+    return all(isinstance(a, str | int | float) for a in attributes) and all(
         isinstance(v.data, np.ndarray)
         and v.dtype.kind in "biufU"
         and set(v.encoding) <= {"compressors", "chunk_key_encoding"}
-        and all(isinstance(a, str | int | float) for a in v.attrs.values())
         for v in variables.values()
-    ) and all(isinstance(a, str | int | float) for a in attrs.values())
+    )
 
 
 def _zarr_files(variables: dict[str, xr.Variable], attrs: dict[str, Any]) -> dict[str, bytes]:

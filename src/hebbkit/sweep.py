@@ -24,7 +24,7 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -275,7 +275,7 @@ def from_toml(path: str | os.PathLike[str]) -> tuple[Sweep, dict[str, Any]]:
             raise ConfigError(
                 f"{path}: run.{key}", "is not a run option; use " + ", ".join(RUN_KEYS)
             )
-    random = _dotted(data.get("random", {}), lambda v: "low" in v or "high" in v)
+    random = dict(cfg.flat(data.get("random", {}), is_leaf=lambda v: "low" in v or "high" in v))
     samples, sample_seed = random.pop("n", 0), random.pop("seed", 0)  # checked by Sweep
     ranges = {}
     for name, spec in random.items():
@@ -290,27 +290,12 @@ def from_toml(path: str | os.PathLike[str]) -> tuple[Sweep, dict[str, Any]]:
     sweep = Sweep(
         experiment=str(data["experiment"]),
         base=dict(data.get("base", {})),
-        grid=_dotted(data.get("grid", {}), lambda v: False),
+        grid=dict(cfg.flat(data.get("grid", {}))),
         samples=samples,
         ranges=ranges,
         sample_seed=sample_seed,
     )
     return sweep, dict(data.get("run", {}))
-
-
-def _dotted(
-    table: dict[str, Any], is_leaf: Callable[[dict[str, Any]], bool], prefix: str = ""
-) -> dict[str, Any]:
-    """A TOML table with its nested tables flattened into dotted paths: TOML reads
-    ``rule.eta = [...]`` as ``{"rule": {"eta": [...]}}``, which is the path ``rule.eta``. A
-    nested table for which ``is_leaf`` holds is a value (a random range)."""
-    out: dict[str, Any] = {}
-    for key, value in table.items():
-        if isinstance(value, dict) and not is_leaf(value):
-            out.update(_dotted(value, is_leaf, f"{prefix}{key}."))
-        else:
-            out[prefix + key] = value
-    return out
 
 
 def _results(
@@ -454,13 +439,11 @@ def _empty(sweep: Sweep, todo: list[Point], metrics: dict[str, Any]) -> xr.Datas
     return ds
 
 
-def _flat(metrics: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
+def _flat(metrics: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """A result's metrics as (dotted.name, number or list of numbers); the rest is dropped."""
+    for name, value in cfg.flat(metrics):
         if type(value) is float:  # most metrics: skip the checks below
             yield name, value
-        elif isinstance(value, dict):
-            yield from _flat(value, name + ".")
         elif isinstance(value, bool | int | float | np.number):
             yield name, float(value)
         elif isinstance(value, list | tuple | np.ndarray):
